@@ -1,0 +1,26 @@
+"""torchseq: Keras's Sequential and Functional models, natively on PyTorch.
+
+``import torchseq as keras`` lets Keras model code run unchanged; every model is an
+ordinary ``torch.nn.Module``.
+"""
+
+from torchseq import activations, config, constraints, initializers, layers, models, regularizers
+from torchseq.layers import Input, Layer
+from torchseq.models import Model, Sequential, SequentialModel
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Input",
+    "Layer",
+    "Model",
+    "Sequential",
+    "SequentialModel",
+    "activations",
+    "config",
+    "constraints",
+    "initializers",
+    "layers",
+    "models",
+    "regularizers",
+]

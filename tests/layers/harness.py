@@ -1,0 +1,158 @@
+"""Shared checks for layers: Keras parity with the same weights, config and state-dict round trips.
+
+Usage in a test module::
+
+    CASES = [LayerCase(layers.Dense, {"units": 3}, (2, 4)), ...]
+
+    @pytest.mark.parametrize("case", CASES, ids=str)
+    def test_parity(case):
+        check_layer(case)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+import torch
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+
+@dataclasses.dataclass
+class LayerCase:
+    """One layer configuration to check.
+
+    Args:
+        layer_cls: The torchseq layer class.
+        kwargs: Constructor arguments, the same for torchseq and Keras.
+        input_shape: Full input shape (batch first), or a list of shapes for several inputs.
+        keras_name: Keras class name when it differs from ``layer_cls.__name__``.
+        training: Also compare in training mode (deterministic layers only, e.g. BatchNormalization).
+        input_dtype: "float32" or an integer dtype name (indices for Embedding).
+        keras_kwargs: Extra arguments for the Keras layer only.
+        make_input: Optional function ``(rng, shape) -> np.ndarray`` for the inputs.
+        atol: Absolute tolerance for output comparisons.
+    """
+
+    layer_cls: type
+    kwargs: dict[str, Any]
+    input_shape: Any
+    keras_name: str | None = None
+    training: bool = False
+    input_dtype: str = "float32"
+    keras_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
+    make_input: Callable[[np.random.Generator, tuple], np.ndarray] | None = None
+    atol: float = 1e-5
+
+    def __str__(self) -> str:
+        args = ",".join(f"{k}={v}" for k, v in self.kwargs.items())
+        return f"{self.layer_cls.__name__}({args})@{self.input_shape}"
+
+
+def make_inputs(case: LayerCase, seed: int = 0) -> Any:
+    rng = np.random.default_rng(seed)
+
+    def one(shape: tuple) -> np.ndarray:
+        if case.make_input is not None:
+            return case.make_input(rng, shape)
+        if "int" in case.input_dtype:
+            return rng.integers(0, 10, size=shape).astype(case.input_dtype)
+        return rng.standard_normal(shape).astype(case.input_dtype)
+
+    if isinstance(case.input_shape, list):
+        return [one(tuple(shape)) for shape in case.input_shape]
+    return one(tuple(case.input_shape))
+
+
+def to_torch(value: Any) -> Any:
+    if isinstance(value, list):
+        return [torch.from_numpy(v) for v in value]
+    return torch.from_numpy(value)
+
+
+def to_numpy(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [to_numpy(v) for v in value]
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def keras_layer(case: LayerCase) -> Any:
+    keras = pytest.importorskip("keras")
+    name = case.keras_name or case.layer_cls.__name__
+    return getattr(keras.layers, name)(**case.kwargs, **case.keras_kwargs)
+
+
+def check_parity(case: LayerCase) -> None:
+    """Same weights (copied from Keras) give the same outputs, shapes and parameter counts."""
+    reference = keras_layer(case)
+    inputs = make_inputs(case)
+    expected = to_numpy(reference(inputs, training=False))
+    layer = case.layer_cls(**case.kwargs)
+    layer(to_torch(inputs))  # build
+    assert [w.shape for w in layer.get_weights()] == [
+        tuple(w.shape) for w in reference.get_weights()
+    ]
+    layer.set_weights(reference.get_weights())
+    assert layer.count_params() == reference.count_params()
+    actual = to_numpy(layer(to_torch(inputs)))
+    np.testing.assert_allclose(actual, expected, atol=case.atol, rtol=1e-5)
+    np.testing.assert_allclose(
+        to_numpy(layer(to_torch(inputs), training=False)), expected, atol=case.atol, rtol=1e-5
+    )
+    if case.training:
+        expected_train = to_numpy(reference(inputs, training=True))
+        actual_train = to_numpy(layer(to_torch(inputs), training=True))
+        np.testing.assert_allclose(actual_train, expected_train, atol=case.atol, rtol=1e-5)
+        for ours, theirs in zip(layer.get_weights(), reference.get_weights()):
+            np.testing.assert_allclose(ours, to_numpy(theirs), atol=1e-5, rtol=1e-5)
+
+
+def check_output_shape(case: LayerCase) -> None:
+    """compute_output_shape with an unknown batch matches the real output and Keras."""
+    layer = case.layer_cls(**case.kwargs)
+    inputs = to_torch(make_inputs(case))
+    output = layer(inputs)
+    if isinstance(case.input_shape, list):
+        symbolic_shape = [(None, *s[1:]) for s in case.input_shape]
+    else:
+        symbolic_shape = (None, *case.input_shape[1:])
+    predicted = layer.compute_output_shape(symbolic_shape)
+    outputs = output if isinstance(output, (list, tuple)) else [output]
+    shapes = predicted if isinstance(output, (list, tuple)) else [predicted]
+    for out, shape in zip(outputs, shapes):
+        assert tuple(shape)[1:] == tuple(out.shape)[1:]
+        assert shape[0] is None
+
+
+def check_config_round_trip(case: LayerCase) -> None:
+    layer = case.layer_cls(**case.kwargs)
+    config = layer.get_config()
+    clone = case.layer_cls.from_config(config)
+    assert clone.get_config() == config
+
+
+def check_state_dict_round_trip(case: LayerCase) -> None:
+    """A second, identically built layer takes the first one's state dict and agrees with it."""
+    inputs = to_torch(make_inputs(case))
+    first = case.layer_cls(**case.kwargs)
+    second = case.layer_cls(**case.kwargs)
+    first(inputs)
+    second(inputs)
+    second.load_state_dict(first.state_dict())
+    for a, b in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(to_numpy(first(inputs)), to_numpy(second(inputs)), atol=1e-6)
+
+
+def check_layer(case: LayerCase) -> None:
+    """All of the above."""
+    check_output_shape(case)
+    check_config_round_trip(case)
+    check_state_dict_round_trip(case)
+    check_parity(case)

@@ -1,0 +1,690 @@
+"""The ``Layer`` base class: a ``torch.nn.Module`` with Keras's build/call life cycle.
+
+A layer is created without weights; the first time it sees an input (a real tensor or a
+symbolic ``Input``) it calls ``build(input_shape)``, which creates the weights with
+``add_weight``. Layers declare their weights in ``__init__`` as torch lazy placeholders
+(``UninitializedParameter``), so a state dict can be loaded into an unbuilt model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import math
+import warnings
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.modules.lazy import LazyModuleMixin
+from torch.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
+
+from torchseq import config
+from torchseq.layers.symbolic import KerasTensor, Node, infer_output_spec, is_symbolic
+from torchseq.utils import naming, tree
+
+__all__ = ["Layer", "InputSpec"]
+
+_INPUT_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape")
+
+
+@dataclasses.dataclass
+class InputSpec:
+    """What a built layer accepts: a rank and the sizes of some axes.
+
+    Args:
+        ndim: Exact rank, or ``None``.
+        min_ndim: Smallest rank, or ``None``.
+        axes: ``{axis: size}`` for axes whose size is fixed once the layer is built.
+    """
+
+    ndim: int | None = None
+    min_ndim: int | None = None
+    axes: dict[int, int] = dataclasses.field(default_factory=dict)
+
+    def check(self, layer_name: str, index: int, shape: tuple) -> None:
+        """Raise a ``ValueError`` naming the layer if ``shape`` does not fit."""
+        prefix = f'Input {index} of layer "{layer_name}" is incompatible with the layer:'
+        if self.ndim is not None and len(shape) != self.ndim:
+            raise ValueError(
+                f"{prefix} expected ndim={self.ndim}, found ndim={len(shape)}. "
+                f"Full shape received: {_format_shape(shape)}"
+            )
+        if self.min_ndim is not None and len(shape) < self.min_ndim:
+            raise ValueError(
+                f"{prefix} expected min_ndim={self.min_ndim}, found ndim={len(shape)}. "
+                f"Full shape received: {_format_shape(shape)}"
+            )
+        for axis, size in self.axes.items():
+            received = shape[axis] if -len(shape) <= axis < len(shape) else None
+            if received is not None and received != size:
+                raise ValueError(
+                    f"{prefix} expected axis {axis} of input shape to have value {size}, "
+                    f"but received input with shape {_format_shape(shape)}"
+                )
+
+
+@dataclasses.dataclass
+class _WeightSpec:
+    """How a weight relates to Keras: layout, regularizer, constraint."""
+
+    trainable: bool
+    layout: tuple[int, ...] | None = None  # storage = keras_value.permute(layout)
+    regularizer: Any = None
+    constraint: Any = None
+
+
+class Layer(LazyModuleMixin, nn.Module):
+    """Base class of every torchseq layer and model; mirrors ``keras.layers.Layer``.
+
+    Subclasses override ``build(input_shape)`` to create weights with ``add_weight``,
+    ``call(inputs, training=None, mask=None)`` for the computation, and
+    ``compute_output_shape`` so that symbolic calls run no computation.
+
+    Layers are created in inference mode (``layer.training`` is ``False``), so calling a
+    model on data gives Keras's inference results; ``fit`` switches to training mode, as
+    does ``model.train()`` or a call with ``training=True``.
+
+    Args:
+        name: Layer name; unique per class by default (``dense``, ``dense_1``, ...).
+        trainable: Whether the layer's weights are updated by training.
+        dtype: The dtype of the weights and computation (default ``config.floatx()``).
+        activity_regularizer: Optional regularizer applied to the layer's output.
+        input_shape: Shape of one sample (Keras-2 spelling), for a model's first layer.
+        input_dim: Size of a 2-D input's last axis; same as ``input_shape=(input_dim,)``.
+        batch_size: Fixed batch size, used with ``input_shape``.
+        batch_input_shape: Full input shape including the batch size.
+    """
+
+    cls_to_become = None
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        trainable: bool = True,
+        dtype: Any = None,
+        activity_regularizer: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = sorted(set(kwargs) - set(_INPUT_SHAPE_KWARGS))
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected keyword argument(s) {unknown}; "
+                f"the base layer accepts name, trainable, dtype, activity_regularizer and "
+                f"{', '.join(_INPUT_SHAPE_KWARGS)}."
+            )
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Layer name must be a string, received: {name!r}")
+        batch_input_shape = _batch_input_shape_from(type(self).__name__, kwargs)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Lazy modules are a new feature")
+            super().__init__()
+        from torchseq import regularizers
+
+        self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self._dtype = config.standardize_dtype(dtype)
+        self._batch_input_shape = batch_input_shape
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.built = False
+        self.input_spec: InputSpec | None = None
+        self.supports_masking = False
+        self._build_shapes: Any = None
+        self._weight_specs: dict[str, _WeightSpec] = {}
+        self._inbound_nodes: list[Node] = []
+        self._call_losses: list[torch.Tensor] = []
+        self.train(False)
+
+    # ------------------------------------------------------------------ weights
+
+    def _lazy_weight(self, name: str, *, trainable: bool = True) -> None:
+        """Declare a weight in ``__init__``; ``build`` gives it a shape with ``add_weight``."""
+        if trainable:
+            self.register_parameter(name, UninitializedParameter(dtype=self._dtype))
+        else:
+            self.register_buffer(name, UninitializedBuffer(dtype=self._dtype))
+
+    def add_weight(
+        self,
+        shape: Any = None,
+        initializer: Any = None,
+        dtype: Any = None,
+        trainable: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        name: str | None = None,
+        *,
+        layout: tuple[int, ...] | None = None,
+    ) -> torch.Tensor:
+        """Create (or materialise) a weight and return it.
+
+        Trainable weights are ``nn.Parameter``s; non-trainable ones (a BatchNormalization's
+        moving statistics) are buffers. ``shape`` is the Keras shape; ``layout`` is the
+        permutation from it to the stored torch layout (e.g. a conv kernel), so that the
+        torch kernel needs no per-step copy.
+
+        Args:
+            shape: Keras shape of the weight.
+            initializer: Initializer or its name (default glorot_uniform for floats).
+            dtype: Weight dtype (default: the layer's dtype).
+            trainable: Whether training updates the weight.
+            regularizer: Regularizer or its name, counted in ``layer.losses``.
+            constraint: Constraint or its name, applied after each optimizer step.
+            name: Weight name; the attribute it is registered under.
+            layout: Permutation from the Keras shape to the stored shape.
+        """
+        from torchseq import constraints, initializers, regularizers
+
+        if isinstance(shape, str):  # Keras 2 spelling: add_weight(name, shape=...)
+            name, shape = shape, None
+        if shape is None:
+            raise ValueError(f'Layer "{self.name}": add_weight needs a shape, received None')
+        shape = tuple(int(dim) for dim in shape)
+        name = name or self._unused_weight_name()
+        dtype = config.standardize_dtype(dtype) if dtype is not None else self._dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.is_floating_point else "zeros"
+        initializer = initializers.get(initializer)
+        stored_shape = shape if layout is None else tuple(shape[axis] for axis in layout)
+
+        existing = self._parameters.get(name, self._buffers.get(name))
+        if existing is not None and not is_lazy(existing):
+            if tuple(existing.shape) != stored_shape:
+                raise ValueError(
+                    f'Layer "{self.name}" weight "{name}" was loaded with shape '
+                    f"{tuple(existing.shape)}, but the input needs shape {stored_shape}"
+                )
+            weight = existing  # values loaded from a state dict before the build: keep them
+        else:
+            with torch.no_grad():
+                value = torch.as_tensor(initializer(shape, dtype=dtype), dtype=dtype)
+                if layout is not None:
+                    value = value.permute(layout)
+                if existing is not None:
+                    existing.materialize(stored_shape)
+                    existing.copy_(value)
+                    weight = existing
+                elif trainable:
+                    weight = nn.Parameter(value.contiguous())
+                else:
+                    weight = value.contiguous()
+            if existing is None:
+                self._register_weight(name, weight, trainable)
+        if isinstance(weight, nn.Parameter):
+            weight.requires_grad_(self._trainable)
+        weight.path = f"{self.name}/{name}"
+        self._weight_specs[name] = _WeightSpec(
+            trainable=trainable,
+            layout=layout,
+            regularizer=regularizers.get(regularizer),
+            constraint=constraints.get(constraint),
+        )
+        return weight
+
+    def _register_weight(self, name: str, weight: torch.Tensor, trainable: bool) -> None:
+        if name in self.__dict__ or name in self._modules:
+            raise ValueError(
+                f'Layer "{self.name}": cannot create weight "{name}", the name is already an '
+                "attribute of the layer"
+            )
+        if trainable:
+            self._parameters[name] = weight
+        else:
+            self._buffers[name] = weight
+
+    def _unused_weight_name(self) -> str:
+        taken = set(self._parameters) | set(self._buffers)
+        name, index = "variable", 0
+        while name in taken:
+            index += 1
+            name = f"variable_{index}"
+        return name
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # `self.w = self.add_weight(shape=...)` (a Keras custom layer): the weight was
+        # registered under an automatic name; move it to the attribute's name.
+        if isinstance(value, torch.Tensor) and "_weight_specs" in self.__dict__:
+            old = self._registered_name_of(value)
+            if old is not None and old != name and old.startswith("variable"):
+                self._rename_weight(old, name)
+                return
+        super().__setattr__(name, value)
+
+    def _registered_name_of(self, value: torch.Tensor) -> str | None:
+        for key, tensor in (*self._parameters.items(), *self._buffers.items()):
+            if tensor is value:
+                return key
+        return None
+
+    def _rename_weight(self, old: str, new: str) -> None:
+        store = self._parameters if old in self._parameters else self._buffers
+        store[new] = store.pop(old)
+        self._weight_specs = {
+            (new if key == old else key): spec for key, spec in self._weight_specs.items()
+        }
+        store[new].path = f"{self.name}/{new}"
+
+    def _own_weight_entries(self) -> list[tuple[torch.Tensor, tuple[int, ...] | None]]:
+        entries = []
+        for name, spec in self._weight_specs.items():
+            tensor = self._parameters.get(name, self._buffers.get(name))
+            if tensor is not None and not is_lazy(tensor):
+                entries.append((tensor, spec.layout))
+        return entries
+
+    def _weight_entries(self) -> list[tuple[torch.Tensor, tuple[int, ...] | None]]:
+        """(tensor, layout) for every weight, in Keras's order, shared weights once."""
+        entries = self._own_weight_entries()
+        for child in self._tracked_modules():
+            if isinstance(child, Layer):
+                entries += child._weight_entries()
+            else:
+                entries += [(w, None) for w in _plain_module_weights(child)]
+        seen: set[int] = set()
+        unique = []
+        for tensor, layout in entries:
+            if id(tensor) not in seen:
+                seen.add(id(tensor))
+                unique.append((tensor, layout))
+        return unique
+
+    def _tracked_modules(self) -> Iterator[nn.Module]:
+        """Child layers, and plain torch modules holding weights, in registration order."""
+        for child in self.children():
+            yield from _walk_module(child)
+
+    @property
+    def weights(self) -> list[torch.Tensor]:
+        """All weights (trainable first within each layer, as in Keras), as torch tensors."""
+        return [tensor for tensor, _ in self._weight_entries()]
+
+    @property
+    def trainable_weights(self) -> list[torch.Tensor]:
+        return [w for w in self.weights if isinstance(w, nn.Parameter) and w.requires_grad]
+
+    @property
+    def non_trainable_weights(self) -> list[torch.Tensor]:
+        return [w for w in self.weights if not (isinstance(w, nn.Parameter) and w.requires_grad)]
+
+    @property
+    def variables(self) -> list[torch.Tensor]:
+        return self.weights
+
+    def count_params(self) -> int:
+        """The number of scalars in all weights."""
+        if not self.built:
+            raise ValueError(
+                f'Layer "{self.name}" is not built yet, so it has no weights to count. '
+                "Call it on an input first, or call build(input_shape)."
+            )
+        return sum(math.prod(w.shape) for w in self.weights)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights as numpy arrays in Keras's layouts and order."""
+        return [_to_keras_array(tensor, layout) for tensor, layout in self._weight_entries()]
+
+    def set_weights(self, weights: list[Any]) -> None:
+        """Set the weights from numpy arrays in Keras's layouts and order.
+
+        Every array is checked before any weight changes.
+        """
+        entries = self._weight_entries()
+        weights = list(weights)
+        expected = [_keras_shape(tensor, layout) for tensor, layout in entries]
+        if len(weights) != len(entries):
+            raise ValueError(
+                f'Layer "{self.name}" expects {len(entries)} weight arrays with shapes '
+                f"{expected}, but received {len(weights)} arrays"
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for index, (array, shape) in enumerate(zip(arrays, expected)):
+            if tuple(array.shape) != shape:
+                path = getattr(entries[index][0], "path", f"weight {index}")
+                raise ValueError(
+                    f'Layer "{self.name}": weight {index} ({path}) has shape {shape}, '
+                    f"received an array of shape {tuple(array.shape)}"
+                )
+        with torch.no_grad():
+            for (tensor, layout), array in zip(entries, arrays):
+                value = torch.as_tensor(array)
+                if layout is not None:
+                    value = value.permute(layout)
+                tensor.copy_(value)
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        self._trainable = value
+        for name, spec in self._weight_specs.items():
+            tensor = self._parameters.get(name)
+            if spec.trainable and tensor is not None and not is_lazy(tensor):
+                tensor.requires_grad_(value)
+        for child in self._tracked_modules():
+            if isinstance(child, Layer):
+                child.trainable = value
+            else:
+                for parameter in child.parameters(recurse=False):
+                    parameter.requires_grad_(value)
+
+    # ------------------------------------------------------------------ losses
+
+    @property
+    def losses(self) -> list[torch.Tensor]:
+        """Regularization penalties of the weights, plus losses added during the last call."""
+        losses = list(self._call_losses)
+        for name, spec in self._weight_specs.items():
+            tensor = self._parameters.get(name, self._buffers.get(name))
+            if spec.regularizer is not None and tensor is not None and not is_lazy(tensor):
+                losses.append(spec.regularizer(_keras_view(tensor, spec.layout)))
+        for child in self._tracked_modules():
+            if isinstance(child, Layer):
+                losses += child.losses
+        return losses
+
+    def add_loss(self, loss: torch.Tensor) -> None:
+        """Add a loss term (e.g. from ``call``), counted by the trainer at this step."""
+        self._call_losses.append(loss)
+
+    def _clear_losses(self) -> None:
+        self._call_losses = []
+        for child in self._tracked_modules():
+            if isinstance(child, Layer):
+                child._clear_losses()
+
+    def _apply_constraints(self) -> None:
+        """Project constrained weights back onto their constraint (after an update)."""
+        with torch.no_grad():
+            for name, spec in self._weight_specs.items():
+                tensor = self._parameters.get(name)
+                if spec.constraint is not None and tensor is not None and not is_lazy(tensor):
+                    value = spec.constraint(_keras_view(tensor, spec.layout))
+                    tensor.copy_(value if spec.layout is None else value.permute(spec.layout))
+        for child in self._tracked_modules():
+            if isinstance(child, Layer):
+                child._apply_constraints()
+
+    # ------------------------------------------------------------------ build and call
+
+    def build(self, input_shape: Any) -> None:
+        """Create the layer's weights for inputs of ``input_shape`` (batch axis first)."""
+        self.built = True
+
+    def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """The layer's computation. Layers without weights override just this."""
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        outputs = self.call(*args, **kwargs)
+        if self.activity_regularizer is not None:
+            batch = outputs.shape[0] if outputs.ndim else 1
+            self._call_losses = [self.activity_regularizer(outputs) / batch]
+        return outputs
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args and is_symbolic(args[0]) or kwargs and is_symbolic(kwargs):
+            return self._call_symbolic(args, kwargs)
+        if args and not isinstance(args[0], torch.Tensor):
+            args = (tree.map_structure(_to_tensor, args[0]), *args[1:])
+        if not self.built:
+            self._build_for(tree.map_structure(_shape_of, args[0]))
+        if kwargs:
+            kwargs = self._call_kwargs(kwargs)
+            training = kwargs.get("training")
+            if training is not None and bool(training) != self.training:
+                return self._call_in_mode(bool(training), args, kwargs)
+        try:
+            return super().__call__(*args, **kwargs)
+        except RuntimeError as error:
+            self._explain_input_error(args, error)
+            raise
+
+    def _call_in_mode(self, training: bool, args: tuple, kwargs: dict) -> Any:
+        """Run one call with the whole layer tree in training (or inference) mode."""
+        modes = [(module, module.training) for module in self.modules()]
+        self.train(training)
+        try:
+            return super().__call__(*args, **kwargs)
+        except RuntimeError as error:
+            self._explain_input_error(args, error)
+            raise
+        finally:
+            for module, mode in modes:
+                module.training = mode
+
+    def _call_kwargs(self, kwargs: dict) -> dict:
+        """Drop ``training=None``/``mask=None``, and what ``call`` cannot take."""
+        accepted = _call_parameters(type(self))
+        return {
+            key: value
+            for key, value in kwargs.items()
+            if not (key in ("training", "mask") and (value is None or key not in accepted))
+        }
+
+    def _explain_input_error(self, args: tuple, error: RuntimeError) -> None:
+        """Turn a torch shape error into a ValueError naming this layer, when it is one."""
+        if self.input_spec is None or not args:
+            return
+        shapes = tree.flatten_shapes(tree.map_structure(_shape_of, args[0]))
+        try:
+            for index, shape in enumerate(shapes[:1]):
+                self.input_spec.check(self.name, index, shape)
+        except ValueError as explained:
+            raise explained from error
+
+    def _build_for(self, input_shapes: Any) -> None:
+        """Build the layer for inputs of these shapes; undo created weights on failure."""
+        before = set(self._weight_specs)
+        try:
+            self.build(input_shapes)
+        except Exception:
+            for name in set(self._weight_specs) - before:
+                del self._weight_specs[name]
+                trainable = name in self._parameters
+                (self._parameters if trainable else self._buffers).pop(name, None)
+                self._lazy_weight(name, trainable=trainable)
+            raise
+        self.built = True
+        self._build_shapes = input_shapes
+        missing = [name for name, value in self.named_parameters(recurse=False) if is_lazy(value)]
+        if missing:
+            raise RuntimeError(f'Layer "{self.name}": build() left weights {missing} uncreated')
+
+    def _call_symbolic(self, args: tuple, kwargs: dict) -> Any:
+        inputs = args[0] if args else next(iter(kwargs.values()))
+        shapes = tree.map_structure(_shape_of, inputs)
+        if self.built and self.input_spec is not None:
+            for index, shape in enumerate(tree.flatten_shapes(shapes)[:1]):
+                self.input_spec.check(self.name, index, shape)
+        if not self.built:
+            self._build_for(shapes)
+        kwargs = self._call_kwargs(kwargs)
+        outputs = self.compute_output_spec(*args, **kwargs)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        """Symbolic outputs for symbolic arguments.
+
+        Uses ``compute_output_shape`` where the layer defines it; otherwise runs ``call``
+        on fake tensors (shapes only, no data).
+        """
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            input_shapes = tree.map_structure(_shape_of, args[0])
+            output_shapes = self.compute_output_shape(input_shapes)
+            return tree.map_shapes(lambda shape: KerasTensor(shape, self._dtype), output_shapes)
+        return _specs_to_tensors(infer_output_spec(self.call, args, kwargs))
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Output shape(s) for input shape(s); ``None`` marks unknown sizes."""
+        specs = infer_output_spec(
+            self.call, (tree.map_shapes(lambda s: KerasTensor(s, self._dtype), input_shape),), {}
+        )
+        return tree.map_structure(lambda t: t.shape, _specs_to_tensors(specs))
+
+    # ------------------------------------------------------------------ graph access
+
+    def _first_node(self, what: str) -> Node:
+        if not self._inbound_nodes:
+            raise ValueError(
+                f'Layer "{self.name}" has never been called on a symbolic input and thus has '
+                f"no defined {what}. Build the model with keras.Input(...) first."
+            )
+        return self._inbound_nodes[0]
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input of the layer's first call in a model graph."""
+        node = self._first_node("input")
+        return node.call_args[0] if node.call_args else node.outputs
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of the layer's first call in a model graph."""
+        return self._first_node("output").outputs
+
+    # ------------------------------------------------------------------ config
+
+    @property
+    def dtype(self) -> str:
+        return config.dtype_name(self._dtype)
+
+    @property
+    def compute_dtype(self) -> str:
+        return self.dtype
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments that recreate this layer (without its weights)."""
+        from torchseq import regularizers
+
+        config_ = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config_["batch_input_shape"] = self._batch_input_shape
+        if self.activity_regularizer is not None:
+            config_["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config_
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        return cls(**config)
+
+    @property
+    def type_name(self) -> str:
+        """The class name Keras shows for this layer (in ``repr`` and summaries)."""
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name} name={self.name}, built={self.built}>"
+
+    def initialize_parameters(self, *args: Any, **kwargs: Any) -> None:
+        # The lazy-module hook of torch: the layer is built in __call__ before forward runs.
+        if not self.built and args:
+            self._build_for(tree.map_structure(_shape_of, args[0]))
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _batch_input_shape_from(layer_type: str, kwargs: dict) -> tuple | None:
+    """Resolve the Keras-2 input spellings into one full shape (batch first)."""
+    if "batch_input_shape" in kwargs and kwargs["batch_input_shape"] is not None:
+        return tuple(kwargs["batch_input_shape"])
+    shape = kwargs.get("input_shape")
+    if shape is None and kwargs.get("input_dim") is not None:
+        shape = (kwargs["input_dim"],)
+    if shape is None:
+        if kwargs.get("batch_size") is not None:
+            raise ValueError(
+                f"{layer_type}: batch_size= needs input_shape= or input_dim= as well, "
+                f"received batch_size={kwargs['batch_size']} alone"
+            )
+        return None
+    if isinstance(shape, int):
+        shape = (shape,)
+    if not tree.is_shape(shape):
+        raise TypeError(
+            f"{layer_type}: input_shape must be a tuple of ints or None, received: {shape!r}"
+        )
+    return (kwargs.get("batch_size"), *shape)
+
+
+def _walk_module(module: nn.Module) -> Iterator[nn.Module]:
+    if isinstance(module, Layer):
+        yield module
+        return
+    yield module
+    for child in module.children():
+        yield from _walk_module(child)
+
+
+def _plain_module_weights(module: nn.Module) -> list[torch.Tensor]:
+    """Direct parameters and floating-point buffers of a plain torch module."""
+    params = [p for p in module._parameters.values() if p is not None]
+    buffers = [
+        b
+        for name, b in module._buffers.items()
+        if b is not None and b.is_floating_point() and name not in module._non_persistent_buffers_set
+    ]
+    return params + buffers
+
+
+def _keras_view(tensor: torch.Tensor, layout: tuple[int, ...] | None) -> torch.Tensor:
+    if layout is None:
+        return tensor
+    return tensor.permute(_inverse(layout))
+
+
+def _keras_shape(tensor: torch.Tensor, layout: tuple[int, ...] | None) -> tuple[int, ...]:
+    return tuple(_keras_view(tensor, layout).shape)
+
+
+def _to_keras_array(tensor: torch.Tensor, layout: tuple[int, ...] | None) -> np.ndarray:
+    return _keras_view(tensor.detach(), layout).cpu().numpy().copy()
+
+
+def _inverse(permutation: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sorted(range(len(permutation)), key=permutation.__getitem__))
+
+
+def _shape_of(value: Any) -> Any:
+    if isinstance(value, (torch.Tensor, KerasTensor, np.ndarray)):
+        return tuple(value.shape)
+    return value
+
+
+def _to_tensor(value: Any) -> Any:
+    """numpy arrays become tensors (float64 as floatx, like Keras); tensors pass."""
+    if isinstance(value, np.ndarray):
+        tensor = torch.from_numpy(value)
+        if tensor.dtype == torch.float64:
+            tensor = tensor.to(config.standardize_dtype(None))
+        return tensor
+    return value
+
+
+def _specs_to_tensors(specs: Any) -> Any:
+    if isinstance(specs, tuple) and len(specs) == 2 and isinstance(specs[1], torch.dtype):
+        return KerasTensor(specs[0], specs[1])
+    if isinstance(specs, dict):
+        return {key: _specs_to_tensors(value) for key, value in specs.items()}
+    return type(specs)(_specs_to_tensors(value) for value in specs)
+
+
+def _format_shape(shape: tuple) -> str:
+    return "(" + ", ".join(str(dim) for dim in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+@functools.cache
+def _call_parameters(layer_type: type) -> frozenset[str]:
+    """Names ``call`` accepts; a ``**kwargs`` call accepts training and mask too."""
+    parameters = inspect.signature(layer_type.call).parameters
+    names = set(parameters)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        names |= {"training", "mask"}
+    return frozenset(names)

@@ -1,0 +1,230 @@
+"""``Model``: a Functional graph of layers, or a subclass with its own ``call``."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from torch import nn
+
+from torchseq.layers.layer import Layer, _to_tensor
+from torchseq.layers.symbolic import KerasTensor
+from torchseq.models.graph import Graph
+from torchseq.utils import naming, tree
+
+__all__ = ["Model"]
+
+
+class Model(Layer):
+    """A model: layers plus (in later issues) the training API; mirrors ``keras.Model``.
+
+    Functional use: ``Model(inputs, outputs)`` where ``inputs`` come from ``Input(...)``
+    and ``outputs`` from calling layers on them. Inputs and outputs may be a tensor, a
+    list or a dict. Subclass use: subclass ``Model``, create layers in ``__init__`` and
+    define ``call``.
+
+    Args:
+        inputs: Symbolic input tensor(s).
+        outputs: Symbolic output tensor(s), computed from ``inputs``.
+        name: Model name (default ``functional``, ``functional_1``, ...).
+
+    Example:
+        >>> x = Input(shape=(64,))
+        >>> y = layers.Dense(10, activation="softmax")(layers.Dense(32)(x))
+        >>> model = Model(x, y)
+    """
+
+    def __init__(
+        self, inputs: Any = None, outputs: Any = None, name: str | None = None, **kwargs: Any
+    ) -> None:
+        self._graph: Graph | None = None
+        if inputs is None and outputs is None:
+            super().__init__(name=name, **kwargs)
+            return
+        if inputs is None or outputs is None:
+            raise ValueError(
+                "Model needs both inputs and outputs for a Functional model (or neither, for "
+                f"a subclass); received inputs={inputs!r}, outputs={outputs!r}"
+            )
+        super().__init__(name=name or naming.unique_name("functional"), **kwargs)
+        self._init_graph(inputs, outputs)
+
+    def _init_graph(self, inputs: Any, outputs: Any) -> None:
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            outputs = outputs[0]  # Keras returns a lone output as a tensor, not a list
+        for what, structure in (("inputs", inputs), ("outputs", outputs)):
+            for leaf in tree.flatten(structure):
+                if not isinstance(leaf, KerasTensor):
+                    raise TypeError(
+                        f"Model {what} must be symbolic tensors (from keras.Input or layer "
+                        f"calls), received: {leaf!r} of type {type(leaf).__name__}"
+                    )
+        self._input_structure = inputs
+        self._output_structure = outputs
+        graph = Graph(tree.flatten(inputs), tree.flatten(outputs))
+        self._graph = graph
+        self._modules["layers"] = nn.ModuleList(graph.layers)
+        self.built = True
+
+    # ------------------------------------------------------------------ structure
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The model's layers (a Functional model lists its InputLayers too, as Keras does)."""
+        if "layers" in self._modules:
+            return list(self._modules["layers"])
+        return [m for m in self._tracked_modules() if isinstance(m, Layer)]
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Find a layer by name or by index in ``layers``."""
+        layers = self.layers
+        if (name is None) == (index is None):
+            raise ValueError(
+                f"get_layer needs exactly one of name= or index=, received name={name!r}, "
+                f"index={index!r}"
+            )
+        if index is not None:
+            if not isinstance(index, int) or not -len(layers) <= index < len(layers):
+                raise ValueError(
+                    f"get_layer: index {index!r} is out of range; model {self.name!r} has "
+                    f"{len(layers)} layers (valid indices 0..{len(layers) - 1})"
+                )
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"get_layer: no layer named {name!r} in model {self.name!r}; existing layers: "
+            f"{[layer.name for layer in layers]}"
+        )
+
+    @property
+    def inputs(self) -> Any:
+        """The symbolic inputs: a list (or the dict the model was built from)."""
+        self._require_graph("inputs")
+        structure = self._input_structure
+        return structure if isinstance(structure, dict) else tree.flatten(structure)
+
+    @property
+    def outputs(self) -> Any:
+        self._require_graph("outputs")
+        structure = self._output_structure
+        return structure if isinstance(structure, dict) else tree.flatten(structure)
+
+    @property
+    def input(self) -> Any:
+        self._require_graph("input")
+        return self._input_structure
+
+    @property
+    def output(self) -> Any:
+        self._require_graph("output")
+        return self._output_structure
+
+    @property
+    def input_shape(self) -> Any:
+        return tree.map_structure(lambda t: t.shape, self.input)
+
+    @property
+    def output_shape(self) -> Any:
+        return tree.map_structure(lambda t: t.shape, self.output)
+
+    @property
+    def input_names(self) -> list[str]:
+        return [t.node.layer.name for t in tree.flatten(self.input)]
+
+    @property
+    def output_names(self) -> list[str]:
+        if isinstance(self.output, dict):
+            return list(self.output)
+        return [t.node.layer.name for t in tree.flatten(self.output)]
+
+    def _require_graph(self, what: str) -> None:
+        if self._graph is None:
+            raise ValueError(
+                f"Model {self.name!r} has no {what} yet: it is not a Functional model, or it "
+                "is not built. Build it with keras.Input(...) or call it on data first."
+            )
+
+    # ------------------------------------------------------------------ calling
+
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        if self._graph is None:
+            raise NotImplementedError(
+                f"Model {type(self).__name__}: a subclassed model must define call()"
+            )
+        values = self._graph.run(self._flatten_inputs(inputs))
+        return self._pack_outputs(values)
+
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        if self._graph is None:
+            return super().compute_output_spec(*args, **kwargs)
+        return self._pack_outputs(self._graph.run_symbolic(self._flatten_inputs(args[0])))
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        if self._graph is None:
+            return super().compute_output_shape(input_shape)
+        specs = tree.map_shapes(lambda shape: KerasTensor(shape), input_shape)
+        return tree.map_structure(lambda t: t.shape, self.compute_output_spec(specs))
+
+    def _flatten_inputs(self, inputs: Any) -> list[Any]:
+        """Match call-time inputs (a tensor, a list or a dict by name) to the graph's inputs."""
+        expected = self._graph.inputs
+        names = [t.node.layer.name if t.node else t.name for t in expected]
+        if isinstance(self._input_structure, dict):
+            names = list(self._input_structure)
+        if isinstance(inputs, dict):
+            unknown = sorted(set(inputs) - set(names))
+            missing = [name for name in names if name not in inputs]
+            if unknown or missing:
+                raise ValueError(
+                    f"Model {self.name!r} expects inputs named {names}; received keys "
+                    f"{sorted(inputs)} (unknown: {unknown}, missing: {missing})"
+                )
+            flat = [inputs[name] for name in names]
+        elif isinstance(inputs, (list, tuple)):
+            flat = list(inputs)
+        else:
+            flat = [inputs]
+        if len(flat) != len(expected):
+            raise ValueError(
+                f"Model {self.name!r} expects {len(expected)} input(s) {names}, received "
+                f"{len(flat)}"
+            )
+        return [_to_tensor(value) for value in flat]
+
+    def _pack_outputs(self, values: list[Any]) -> Any:
+        leaves = iter(values)
+        return tree.map_structure(lambda _: next(leaves), self._output_structure)
+
+    def _build_for(self, input_shapes: Any) -> None:
+        if self._graph is not None:
+            return
+        super()._build_for(input_shapes)
+
+    # ------------------------------------------------------------------ summary
+
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: list[float] | None = None,
+        print_fn: Callable[..., Any] | None = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Any = None,
+    ) -> None:
+        """Print Keras's summary table: layers, output shapes, parameter counts.
+
+        Args:
+            line_length: Total width of the table (default: 88, or the terminal width).
+            positions: Right edges of the columns, as fractions of the width or absolute.
+            print_fn: Called once with the whole summary text (default: print to stdout).
+            expand_nested: Also list the layers of nested models.
+            show_trainable: Add a column telling whether each layer is trainable.
+            layer_range: ``[first_name, last_name]`` (regexes) to print a slice of layers.
+        """
+        from torchseq.models.summary import print_summary
+
+        print_summary(
+            self, line_length=line_length, positions=positions, print_fn=print_fn,
+            expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range,
+        )

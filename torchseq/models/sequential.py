@@ -1,0 +1,255 @@
+"""``SequentialModel`` (alias ``Sequential``): a plain stack of layers."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from torch import nn
+
+from torchseq.layers.input_layer import InputLayer
+from torchseq.layers.layer import Layer
+from torchseq.layers.symbolic import KerasTensor, Node
+from torchseq.models.model import Model
+from torchseq.utils import naming, tree
+
+__all__ = ["SequentialModel", "Sequential"]
+
+
+class SequentialModel(Model):
+    """A linear stack of layers, each with one input and one output; mirrors ``keras.Sequential``.
+
+    The input shape can be given up front (``Input(shape=...)`` as first element, or
+    ``input_shape=`` / ``input_dim=`` on the first layer): the model is then built at once,
+    has weights, and every layer has symbolic ``input``/``output``. Otherwise it is built
+    by its first call. Any ``torch.nn.Module`` may be added; it is wrapped in
+    :class:`~torchseq.layers.TorchModule`.
+
+    Args:
+        layers: Optional list of layers (an ``Input`` may come first).
+        trainable: Whether the model's weights are trained.
+        name: Model name (default ``sequential``, ``sequential_1``, ...).
+
+    Example:
+        >>> model = Sequential([Input(shape=(4,)), layers.Dense(2, activation="relu")])
+        >>> model.summary()
+    """
+
+    type_name = "Sequential"
+
+    def __init__(
+        self, layers: Iterable[Any] | None = None, trainable: bool = True, name: str | None = None
+    ) -> None:
+        Layer.__init__(self, name=name or naming.unique_name("sequential"), trainable=trainable)
+        self._graph = None
+        # `layers` is also the read-only property below; the container sits under that key so
+        # that state-dict keys read `layers.0.kernel`.
+        self._modules["layers"] = nn.ModuleList()
+        self._stack: list[Layer] = []
+        self._set_input_layer(None)
+        self._graph_nodes: list[Node] = []
+        self._output_tensor: KerasTensor | None = None
+        for layer in layers or ():
+            self.add(layer)
+
+    # ------------------------------------------------------------------ building
+
+    def add(self, layer: Any) -> None:
+        """Append a layer (or an ``Input``, as first element) to the stack."""
+        if isinstance(layer, KerasTensor):
+            layer = self._input_layer_of(layer)
+        if isinstance(layer, InputLayer):
+            self._set_input(layer)
+            return
+        if isinstance(layer, nn.Module) and not isinstance(layer, Layer):
+            from torchseq.layers.wrappers import TorchModule
+
+            layer = TorchModule(layer)
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                "Sequential.add expects a Layer, a torch.nn.Module or an Input, received: "
+                f"{layer!r} of type {type(layer).__name__}"
+            )
+        taken = [existing.name for existing in self._stack]
+        if layer.name in taken:
+            raise ValueError(
+                f"All layers added to a Sequential model should have unique names. Name "
+                f"{layer.name!r} is already the name of a layer in model {self.name!r} "
+                f"(layers: {taken})"
+            )
+        if not self._stack and self._input_layer is None and layer._batch_input_shape is not None:
+            self._set_input(InputLayer(batch_shape=layer._batch_input_shape))
+        if self._input_layer is not None:
+            self._output_tensor = self._connect(layer, self._current_output())
+        self._modules["layers"].append(layer)
+        self._stack.append(layer)
+
+    def pop(self) -> Layer:
+        """Remove and return the last layer."""
+        if not self._stack:
+            raise TypeError(f"There are no layers in Sequential model {self.name!r} to pop")
+        layer = self._stack.pop()
+        del self._modules["layers"][-1]
+        self._rebuild()
+        return layer
+
+    def build(self, input_shape: Any = None) -> None:
+        """Build the model for inputs of ``input_shape`` (batch axis first)."""
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError(
+                    f"Sequential model {self.name!r}: build() needs an input_shape, e.g. "
+                    "model.build((None, 4)), when the model has no Input"
+                )
+            return
+        if isinstance(input_shape, list) and len(input_shape) == 1 and tree.is_shape(input_shape[0]):
+            input_shape = input_shape[0]
+        if not tree.is_shape(input_shape):
+            raise ValueError(
+                f"Sequential model {self.name!r} takes one input; build() expects one shape "
+                f"tuple, received: {input_shape!r}"
+            )
+        self._set_input_layer(InputLayer(batch_shape=tuple(input_shape)))
+        self._rebuild()
+
+    def _build_for(self, input_shapes: Any) -> None:
+        self.build(input_shapes)
+
+    def _set_input(self, input_layer: InputLayer) -> None:
+        if self._input_layer is not None or self._stack:
+            raise ValueError(
+                f"Sequential model {self.name!r} already has "
+                + ("an input" if self._input_layer is not None else "layers")
+                + f"; an Input can only be its first element, received {input_layer!r}"
+            )
+        self._set_input_layer(input_layer)
+        self._rebuild()
+
+    def _set_input_layer(self, layer: InputLayer | None) -> None:
+        # Kept out of the module tree: the Input holds no weights and is not a layer here.
+        object.__setattr__(self, "_input_layer", layer)
+
+    def _rebuild(self) -> None:
+        """Re-run the symbolic input through the stack, replacing this model's old nodes."""
+        for node in self._graph_nodes:
+            node.detach()
+        self._graph_nodes = []
+        self._output_tensor = None
+        if self._input_layer is None:
+            return
+        output = self._input_layer._output_tensor
+        for layer in self._stack:
+            output = self._connect(layer, output)
+        self._output_tensor = output
+
+    def _connect(self, layer: Layer, tensor: KerasTensor) -> KerasTensor:
+        output = layer(tensor)
+        self._graph_nodes.append(layer._inbound_nodes[-1])
+        if not isinstance(output, KerasTensor):
+            self._graph_nodes.pop().detach()
+            raise ValueError(
+                f"All layers in a Sequential model should have a single output tensor; layer "
+                f"{layer.name!r} returned {output!r}. Use the Functional API for several."
+            )
+        return output
+
+    def _current_output(self) -> KerasTensor:
+        if self._output_tensor is not None:
+            return self._output_tensor
+        return self._input_layer._output_tensor
+
+    @staticmethod
+    def _input_layer_of(tensor: KerasTensor) -> InputLayer:
+        layer = tensor.layer
+        if not isinstance(layer, InputLayer):
+            raise TypeError(
+                "Sequential.add accepts a symbolic tensor only from keras.Input(...), received "
+                f"the output of layer {getattr(layer, 'name', None)!r}"
+            )
+        return layer
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def built(self) -> bool:
+        return self._input_layer is not None
+
+    @built.setter
+    def built(self, value: bool) -> None:
+        pass  # derived from whether the input shape is known
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers, without the Input (which is not a layer)."""
+        return list(self._stack)
+
+    @property
+    def weights(self) -> list:
+        if not self.built:
+            raise ValueError(
+                f"Sequential model {self.name!r} has not been built yet, so it has no weights. "
+                "Build it by calling it on data (model(x)), with model.build(input_shape), or "
+                "give the input shape up front: keras.Input(shape=...) as first layer, or "
+                "input_shape= on the first layer."
+            )
+        return super().weights
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        self._require_built("inputs")
+        return [self._input_layer._output_tensor]
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        self._require_built("outputs")
+        return [self._current_output()]
+
+    @property
+    def input(self) -> KerasTensor:
+        return self.inputs[0]
+
+    @property
+    def output(self) -> KerasTensor:
+        return self.outputs[0]
+
+    @property
+    def input_names(self) -> list[str]:
+        return [self._input_layer.name] if self.built else []
+
+    @property
+    def output_names(self) -> list[str]:
+        return [self._stack[-1].name] if self._stack else []
+
+    def _require_built(self, what: str) -> None:
+        if not self.built:
+            raise ValueError(
+                f"Sequential model {self.name!r} has no {what} yet: it is not built. Give it an "
+                "Input, or call it on data first."
+            )
+
+    # ------------------------------------------------------------------ calling
+
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        outputs = inputs
+        for layer in self._stack:
+            outputs = layer(outputs)
+        return outputs
+
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        spec = args[0]
+        for layer in self._stack:
+            spec = layer.compute_output_spec(spec)
+        return spec
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return self.compute_output_spec(KerasTensor(input_shape)).shape
+
+    def get_config(self) -> dict[str, Any]:
+        layers = []
+        if self._input_layer is not None:
+            layers.append({"class_name": "InputLayer", "config": self._input_layer.get_config()})
+        for layer in self._stack:
+            layers.append({"class_name": type(layer).__name__, "config": layer.get_config()})
+        return {**Layer.get_config(self), "layers": layers}
+
+
+Sequential = SequentialModel
