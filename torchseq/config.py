@@ -6,6 +6,7 @@ created, so change them before building a model.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 __all__ = [
@@ -78,7 +79,12 @@ def standardize_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
         return getattr(torch, _FLOATX)
     if isinstance(dtype, torch.dtype):
         return dtype
-    name = getattr(dtype, "name", None) or str(dtype)
+    if dtype is float:
+        return getattr(torch, _FLOATX)
+    try:  # numpy dtypes and scalar types (np.float64), Python int/bool
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = getattr(dtype, "name", None) or str(dtype)
     name = name.removeprefix("torch.")
     resolved = getattr(torch, name, None)
     if not isinstance(resolved, torch.dtype):
