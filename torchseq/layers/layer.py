@@ -8,6 +8,7 @@ symbolic ``Input``) it calls ``build(input_shape)``, which creates the weights w
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import inspect
@@ -447,16 +448,12 @@ class Layer(LazyModuleMixin, nn.Module):
 
     def _call_in_mode(self, training: bool, args: tuple, kwargs: dict) -> Any:
         """Run one call with the whole layer tree in training (or inference) mode."""
-        modes = [(module, module.training) for module in self.modules()]
-        self.train(training)
-        try:
-            return super().__call__(*args, **kwargs)
-        except RuntimeError as error:
-            self._explain_input_error(args, error)
-            raise
-        finally:
-            for module, mode in modes:
-                module.training = mode
+        with training_mode(self, training):
+            try:
+                return super().__call__(*args, **kwargs)
+            except RuntimeError as error:
+                self._explain_input_error(args, error)
+                raise
 
     def _call_kwargs(self, kwargs: dict) -> dict:
         """Drop ``training=None``/``mask=None``, and what ``call`` cannot take."""
@@ -499,7 +496,7 @@ class Layer(LazyModuleMixin, nn.Module):
     def _call_symbolic(self, args: tuple, kwargs: dict) -> Any:
         inputs = args[0] if args else next(iter(kwargs.values()))
         shapes = tree.map_structure(_shape_of, inputs)
-        if self.built and self.input_spec is not None:
+        if self.input_spec is not None:
             for index, shape in enumerate(tree.flatten_shapes(shapes)[:1]):
                 self.input_spec.check(self.name, index, shape)
         if not self.built:
@@ -519,14 +516,17 @@ class Layer(LazyModuleMixin, nn.Module):
             input_shapes = tree.map_structure(_shape_of, args[0])
             output_shapes = self.compute_output_shape(input_shapes)
             return tree.map_shapes(lambda shape: KerasTensor(shape, self._dtype), output_shapes)
-        return _specs_to_tensors(infer_output_spec(self.call, args, kwargs))
+        return self._infer_output_spec(*args, **kwargs)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape(s) for input shape(s); ``None`` marks unknown sizes."""
-        specs = infer_output_spec(
-            self.call, (tree.map_shapes(lambda s: KerasTensor(s, self._dtype), input_shape),), {}
-        )
-        return tree.map_structure(lambda t: t.shape, _specs_to_tensors(specs))
+        inputs = tree.map_shapes(lambda shape: KerasTensor(shape, self._dtype), input_shape)
+        return tree.map_structure(lambda t: t.shape, self._infer_output_spec(inputs))
+
+    def _infer_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        """Run ``call`` on fake tensors, in inference mode so that no statistics change."""
+        with training_mode(self, False):
+            return infer_output_spec(self.call, args, kwargs)
 
     # ------------------------------------------------------------------ graph access
 
@@ -589,6 +589,18 @@ class Layer(LazyModuleMixin, nn.Module):
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+@contextlib.contextmanager
+def training_mode(module: nn.Module, training: bool) -> Iterator[None]:
+    """Put a module tree in training (or inference) mode, restoring each module's mode after."""
+    modes = [(sub, sub.training) for sub in module.modules()]
+    module.train(training)
+    try:
+        yield
+    finally:
+        for sub, mode in modes:
+            sub.training = mode
 
 
 def _batch_input_shape_from(layer_type: str, kwargs: dict) -> tuple | None:
@@ -666,14 +678,6 @@ def _to_tensor(value: Any) -> Any:
             tensor = tensor.to(config.standardize_dtype(None))
         return tensor
     return value
-
-
-def _specs_to_tensors(specs: Any) -> Any:
-    if isinstance(specs, tuple) and len(specs) == 2 and isinstance(specs[1], torch.dtype):
-        return KerasTensor(specs[0], specs[1])
-    if isinstance(specs, dict):
-        return {key: _specs_to_tensors(value) for key, value in specs.items()}
-    return type(specs)(_specs_to_tensors(value) for value in specs)
 
 
 def _format_shape(shape: tuple) -> str:

@@ -99,7 +99,7 @@ _PROBE_SIZES = ((2, 8), (3, 9))
 def infer_output_spec(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     """Run ``fn`` on fake tensors shaped like the symbolic arguments; no real computation.
 
-    Returns a structure of ``(shape, dtype)`` pairs, with ``None`` wherever an output
+    Returns a structure of :class:`KerasTensor`, with ``None`` wherever an output
     dimension depends on an unknown input dimension.
     """
     from torch._subclasses.fake_tensor import FakeTensorMode
@@ -127,7 +127,7 @@ def infer_output_spec(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
 
     flat = [merge(a, b) for a, b in zip(_flat_specs(first), _flat_specs(second))]
     leaves = iter(flat)
-    return _map_specs(lambda _: next(leaves), first)
+    return _map_specs(lambda _: KerasTensor(*next(leaves)), first)
 
 
 def _flat_specs(specs: Any) -> list[tuple]:
