@@ -4,9 +4,9 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import pytest  # noqa: E402
+import pytest
 
-from torchseq.utils import naming  # noqa: E402
+from torchseq.utils import naming
 
 
 @pytest.fixture(autouse=True)

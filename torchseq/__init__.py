@@ -4,7 +4,18 @@
 ordinary ``torch.nn.Module``.
 """
 
-from torchseq import activations, config, constraints, initializers, layers, models, regularizers
+from torchseq import (
+    activations,
+    backend,
+    config,
+    constraints,
+    initializers,
+    layers,
+    models,
+    ops,
+    regularizers,
+    utils,
+)
 from torchseq.layers import Input, Layer
 from torchseq.models import Model, Sequential, SequentialModel
 
@@ -17,10 +28,13 @@ __all__ = [
     "Sequential",
     "SequentialModel",
     "activations",
+    "backend",
     "config",
     "constraints",
     "initializers",
     "layers",
     "models",
+    "ops",
     "regularizers",
+    "utils",
 ]

@@ -10,11 +10,11 @@ import numpy as np
 import torch
 
 __all__ = [
-    "floatx",
-    "set_floatx",
     "epsilon",
-    "set_epsilon",
+    "floatx",
     "image_data_format",
+    "set_epsilon",
+    "set_floatx",
     "set_image_data_format",
     "standardize_dtype",
 ]
@@ -88,7 +88,9 @@ def standardize_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
     name = name.removeprefix("torch.")
     resolved = getattr(torch, name, None)
     if not isinstance(resolved, torch.dtype):
-        raise ValueError(f"Unknown dtype, expected a torch or Keras dtype name, received: {dtype!r}")
+        raise ValueError(  # noqa: TRY004 - an unknown name is a bad value
+            f"Unknown dtype, expected a torch or Keras dtype name, received: {dtype!r}"
+        )
     return resolved
 
 

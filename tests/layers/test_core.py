@@ -18,10 +18,6 @@ from torchseq.layers.core import Activation, Dense, Embedding, Lambda
 from torchseq.layers.input_layer import Input
 
 # Keras's own Variable.__array__ predates numpy 2's copy keyword; the warning is not ours.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
-)
-
 
 def _square(x: torch.Tensor) -> torch.Tensor:
     return x**2

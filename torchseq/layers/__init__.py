@@ -1,7 +1,104 @@
-"""Keras layers as torch modules."""
+"""Keras layers as torch modules; mirrors ``keras.layers``."""
 
-from torchseq.layers.core import Dense
+from torchseq.layers.convolutional import Conv1D, Conv2D, Convolution1D, Convolution2D
+from torchseq.layers.core import Activation, Dense, Embedding, Lambda
 from torchseq.layers.input_layer import Input, InputLayer
 from torchseq.layers.layer import InputSpec, Layer
+from torchseq.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+from torchseq.layers.normalization import BatchNormalization, LayerNormalization
+from torchseq.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AvgPool1D,
+    AvgPool2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from torchseq.layers.regularization import Dropout
+from torchseq.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from torchseq.layers.wrappers import TimeDistributed, TorchModule, TorchModuleWrapper, Wrapper
 
-__all__ = ["Dense", "Input", "InputLayer", "InputSpec", "Layer"]
+__all__ = [
+    "Activation",
+    "Add",
+    "Average",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "BatchNormalization",
+    "Concatenate",
+    "Conv1D",
+    "Conv2D",
+    "Convolution1D",
+    "Convolution2D",
+    "Dense",
+    "Dot",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "Input",
+    "InputLayer",
+    "InputSpec",
+    "Lambda",
+    "Layer",
+    "LayerNormalization",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Permute",
+    "RepeatVector",
+    "Reshape",
+    "Subtract",
+    "TimeDistributed",
+    "TorchModule",
+    "TorchModuleWrapper",
+    "Wrapper",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
+]

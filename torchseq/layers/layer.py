@@ -14,7 +14,8 @@ import functools
 import inspect
 import math
 import warnings
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,7 +27,7 @@ from torchseq import config
 from torchseq.layers.symbolic import KerasTensor, Node, infer_output_spec, is_symbolic
 from torchseq.utils import naming, tree
 
-__all__ = ["Layer", "InputSpec"]
+__all__ = ["InputSpec", "Layer"]
 
 _INPUT_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape")
 
@@ -439,21 +440,17 @@ class Layer(LazyModuleMixin, nn.Module):
             kwargs = self._call_kwargs(kwargs)
             training = kwargs.get("training")
             if training is not None and bool(training) != self.training:
-                return self._call_in_mode(bool(training), args, kwargs)
+                with training_mode(self, bool(training)):
+                    return self._run(args, kwargs)
+        return self._run(args, kwargs)
+
+    def _run(self, args: tuple, kwargs: dict) -> Any:
+        """The torch module call (hooks, forward), with shape errors explained."""
         try:
             return super().__call__(*args, **kwargs)
         except RuntimeError as error:
             self._explain_input_error(args, error)
             raise
-
-    def _call_in_mode(self, training: bool, args: tuple, kwargs: dict) -> Any:
-        """Run one call with the whole layer tree in training (or inference) mode."""
-        with training_mode(self, training):
-            try:
-                return super().__call__(*args, **kwargs)
-            except RuntimeError as error:
-                self._explain_input_error(args, error)
-                raise
 
     def _call_kwargs(self, kwargs: dict) -> dict:
         """Drop ``training=None``/``mask=None``, and what ``call`` cannot take."""

@@ -7,7 +7,9 @@ Functional model can find the path from its outputs back to its inputs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -17,7 +19,7 @@ from torchseq.utils import tree
 if TYPE_CHECKING:
     from torchseq.layers.layer import Layer
 
-__all__ = ["KerasTensor", "Node", "is_symbolic", "infer_output_spec"]
+__all__ = ["KerasTensor", "Node", "infer_output_spec", "is_symbolic"]
 
 
 class KerasTensor:
@@ -107,16 +109,7 @@ def infer_output_spec(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     runs = []
     for batch_size, unknown_size in _PROBE_SIZES:
         with FakeTensorMode(allow_non_fake_inputs=True):
-
-            def make(leaf: Any) -> Any:
-                if not isinstance(leaf, KerasTensor):
-                    return leaf
-                shape = [
-                    (batch_size if axis == 0 else unknown_size) if dim is None else dim
-                    for axis, dim in enumerate(leaf.shape)
-                ]
-                return torch.zeros(shape, dtype=leaf.dtype)
-
+            make = functools.partial(_fake_like, batch_size=batch_size, unknown_size=unknown_size)
             outputs = fn(*tree.map_structure(make, args), **tree.map_structure(make, kwargs))
             runs.append(tree.map_structure(lambda t: (tuple(t.shape), t.dtype), outputs))
     first, second = runs
@@ -128,6 +121,17 @@ def infer_output_spec(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     flat = [merge(a, b) for a, b in zip(_flat_specs(first), _flat_specs(second))]
     leaves = iter(flat)
     return _map_specs(lambda _: KerasTensor(*next(leaves)), first)
+
+
+def _fake_like(leaf: Any, *, batch_size: int, unknown_size: int) -> Any:
+    """A (fake) zero tensor for a symbolic one, unknown sizes replaced by probe sizes."""
+    if not isinstance(leaf, KerasTensor):
+        return leaf
+    shape = [
+        (batch_size if axis == 0 else unknown_size) if dim is None else dim
+        for axis, dim in enumerate(leaf.shape)
+    ]
+    return torch.zeros(shape, dtype=leaf.dtype)
 
 
 def _flat_specs(specs: Any) -> list[tuple]:

@@ -7,7 +7,8 @@ nodes run in that order too, which is a topological order.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from torchseq.layers.layer import Layer
 from torchseq.layers.symbolic import KerasTensor, Node

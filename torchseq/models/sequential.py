@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from torch import nn
 
@@ -12,7 +13,7 @@ from torchseq.layers.symbolic import KerasTensor, Node
 from torchseq.models.model import Model
 from torchseq.utils import naming, tree
 
-__all__ = ["SequentialModel", "Sequential"]
+__all__ = ["Sequential", "SequentialModel"]
 
 
 class SequentialModel(Model):
@@ -146,7 +147,7 @@ class SequentialModel(Model):
         self._graph_nodes.append(layer._inbound_nodes[-1])
         if not isinstance(output, KerasTensor):
             self._graph_nodes.pop().detach()
-            raise ValueError(
+            raise ValueError(  # noqa: TRY004 - several outputs is a bad value, as in Keras
                 f"All layers in a Sequential model should have a single output tensor; layer "
                 f"{layer.name!r} returned {output!r}. Use the Functional API for several."
             )

@@ -10,7 +10,8 @@ import math
 import re
 import shutil
 import sys
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from torchseq.utils import tree
 
@@ -168,7 +169,7 @@ def _format_output_shape(layer: Layer) -> str:
     elif getattr(layer, "built", False) and layer._build_shapes is not None:
         try:
             shapes = tree.map_shapes(_format_shape, layer.compute_output_shape(layer._build_shapes))
-        except Exception:
+        except Exception:  # noqa: BLE001 - a summary shows what it can; the shape stays unknown
             return "?"
     else:
         return "?"
