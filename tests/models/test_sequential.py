@@ -314,3 +314,39 @@ def test_numpy_input_is_accepted():
     model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2)])
     out = model(np.ones((2, 3)))
     assert out.dtype == torch.float32 and tuple(out.shape) == (2, 2)
+
+
+def test_config_round_trip_rebuilds_the_same_architecture():
+    model = keras.Sequential(
+        [keras.Input(shape=(8, 8, 3)), layers.Conv2D(4, 3, activation="relu"),
+         layers.Flatten(), layers.Dense(2, name="head")],
+        name="small",
+    )
+    config = model.get_config()
+    assert [entry["class_name"] for entry in config["layers"]] == [
+        "InputLayer", "Conv2D", "Flatten", "Dense"
+    ]
+    clone = keras.Sequential.from_config(config)
+    assert clone.name == "small" and clone.output_shape == (None, 2)
+    assert [layer.name for layer in clone.layers] == [layer.name for layer in model.layers]
+    clone.set_weights(model.get_weights())
+    x = torch.randn(2, 8, 8, 3)
+    torch.testing.assert_close(clone(x), model(x))
+
+
+def test_a_plain_torch_module_stands_in_a_sequential_model():
+    backbone = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+    )
+    model = keras.Sequential([keras.Input(shape=(3, 16, 16)), backbone, layers.Dense(10)])
+    assert model.output_shape == (None, 10)
+    assert model.count_params() == (3 * 8 * 9 + 8) + (8 * 10 + 10)
+    lines = []
+    model.summary(print_fn=lines.append, expand_nested=True)
+    assert "TorchModule(Sequential)" in lines[0] and "(None, 8)" in lines[0]
+    assert "└ 0 (Conv2d)" in lines[0]
+    backbone_layer = model.layers[0]
+    backbone_layer.trainable = False
+    assert len(model.trainable_weights) == 2
+    assert tuple(model(torch.randn(2, 3, 16, 16)).shape) == (2, 10)

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import torch
@@ -16,6 +15,7 @@ from torch.nn.modules.lazy import LazyModuleMixin
 from torch.nn.parameter import is_lazy
 
 from torchseq.layers.layer import InputSpec, Layer, training_mode
+from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.symbolic import KerasTensor, infer_output_spec
 from torchseq.utils import tree
 
@@ -58,14 +58,14 @@ class Wrapper(Layer):
             self.layer._build_for(input_shape)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "layer": _serialize_layer(self.layer)}
+        return {**super().get_config(), "layer": serialize_layer(self.layer)}
 
     @classmethod
     def from_config(
         cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
     ) -> Wrapper:
         config = dict(config)
-        layer = _deserialize_layer(cls.__name__, config.pop("layer"), custom_objects)
+        layer = deserialize_layer(config.pop("layer"), custom_objects, owner=cls.__name__)
         return cls(layer, **config)
 
 
@@ -380,69 +380,3 @@ def _count_weights(module: nn.Module) -> int:
         if tensor.is_floating_point() and not is_lazy(tensor)
     }
     return sum(tensor.numel() for tensor in tensors.values())
-
-
-def _serialize_layer(layer: Layer) -> dict[str, Any]:
-    """Keras's ``{"module", "class_name", "config", "registered_name"}`` for a layer."""
-    cls = type(layer)
-    public_module = _public_module_of(cls)
-    return {
-        "module": public_module or cls.__module__,
-        "class_name": cls.__name__,
-        "config": layer.get_config(),
-        "registered_name": None if public_module else cls.__name__,
-    }
-
-
-# Where the public classes live, and the Keras module name their configs carry.
-_PUBLIC_MODULES = (("torchseq.layers", "keras.layers"), ("torchseq", "keras"))
-
-
-def _public_module_of(cls: type) -> str | None:
-    for package, keras_module in _PUBLIC_MODULES:
-        if getattr(importlib.import_module(package), cls.__name__, None) is cls:
-            return keras_module
-    return None
-
-
-def _deserialize_layer(
-    owner: str, config: Any, custom_objects: dict[str, Any] | None = None
-) -> Layer:
-    if isinstance(config, Layer):
-        return config
-    if not isinstance(config, dict):
-        raise TypeError(
-            f"{owner}: the wrapped layer's config must be a dict, received: {config!r} of type "
-            f"{type(config).__name__}"
-        )
-    class_name = config.get("class_name")
-    if not isinstance(class_name, str):
-        raise TypeError(
-            f"{owner}: the wrapped layer's config needs a string 'class_name', received: {config!r}"
-        )
-    cls = (custom_objects or {}).get(class_name) or _find_layer_class(
-        class_name, config.get("module")
-    )
-    if cls is None:
-        raise ValueError(
-            f"{owner}: unknown layer class {class_name!r} in the wrapped layer's config; "
-            f"pass it as custom_objects={{{class_name!r}: {class_name}}}"
-        )
-    if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise TypeError(f"{owner}: {class_name!r} in the config names {cls!r}, not a Layer class")
-    return cls.from_config(dict(config.get("config", {})))
-
-
-def _find_layer_class(class_name: str, module: Any) -> Any:
-    packages = [package for package, _ in _PUBLIC_MODULES] + ["torchseq.models"]
-    # Only torchseq's own modules are imported: a config never chooses code to run.
-    if isinstance(module, str) and module.startswith("torchseq."):
-        packages.append(module)
-    for package in packages:
-        try:
-            found = getattr(importlib.import_module(package), class_name, None)
-        except ImportError:
-            continue
-        if found is not None:
-            return found
-    return None

@@ -9,6 +9,7 @@ from torch import nn
 
 from torchseq.layers.input_layer import InputLayer
 from torchseq.layers.layer import Layer
+from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.symbolic import KerasTensor, Node
 from torchseq.models.model import Model
 from torchseq.utils import naming, tree
@@ -247,10 +248,19 @@ class SequentialModel(Model):
     def get_config(self) -> dict[str, Any]:
         layers = []
         if self._input_layer is not None:
-            layers.append({"class_name": "InputLayer", "config": self._input_layer.get_config()})
-        for layer in self._stack:
-            layers.append({"class_name": type(layer).__name__, "config": layer.get_config()})
-        return {**Layer.get_config(self), "layers": layers}
+            layers.append(serialize_layer(self._input_layer))
+        layers += [serialize_layer(layer) for layer in self._stack]
+        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+
+    @classmethod
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+    ) -> SequentialModel:
+        """Rebuild the model (layers and input, not weights) from ``get_config()``."""
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for layer_config in config.get("layers", []):
+            model.add(deserialize_layer(layer_config, custom_objects, owner="Sequential"))
+        return model
 
 
 Sequential = SequentialModel
