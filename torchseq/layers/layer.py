@@ -430,6 +430,12 @@ class Layer(LazyModuleMixin, nn.Module):
         return outputs
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs and self.built and args and type(args[0]) is torch.Tensor:
+            try:  # the training step's path: a built layer called on one tensor
+                return nn.Module.__call__(self, *args)
+            except RuntimeError as error:
+                self._explain_input_error(args, error)
+                raise
         if args and is_symbolic(args[0]) or kwargs and is_symbolic(kwargs):
             return self._call_symbolic(args, kwargs)
         if args and not isinstance(args[0], torch.Tensor):
