@@ -10,12 +10,13 @@ from torch import nn
 from torchseq.layers.layer import Layer, _to_tensor
 from torchseq.layers.symbolic import KerasTensor
 from torchseq.models.graph import Graph
+from torchseq.training.trainer import Trainer
 from torchseq.utils import naming, tree
 
 __all__ = ["Model"]
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     """A model: layers plus (in later issues) the training API; mirrors ``keras.Model``.
 
     Functional use: ``Model(inputs, outputs)`` where ``inputs`` come from ``Input(...)``

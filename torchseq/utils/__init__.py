@@ -2,5 +2,6 @@
 
 from torchseq.utils.naming import clear_session
 from torchseq.utils.numerical_utils import normalize, to_categorical
+from torchseq.utils.sequence import PyDataset, Sequence
 
-__all__ = ["clear_session", "normalize", "to_categorical"]
+__all__ = ["PyDataset", "Sequence", "clear_session", "normalize", "to_categorical"]

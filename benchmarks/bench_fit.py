@@ -1,0 +1,207 @@
+"""fit() and predict() against a hand-written PyTorch loop doing the same work, in one run.
+
+Each round times, back to back, the hand loop, torchseq and (when installed) Keras 3 on the
+torch backend, for one epoch of the same model on the same data; the report is the median
+of the per-round ratios to the hand loop (machines here are shared and noisy, so absolute
+times mean little).
+
+    python benchmarks/bench_fit.py                 # CPU, one thread
+    python benchmarks/bench_fit.py --device cuda   # on a GPU
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from typing import Callable
+
+import numpy as np
+import torch
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import torchseq  # noqa: E402
+
+EPSILON = 1e-7
+
+
+# ---------------------------------------------------------------------- workloads
+
+
+def mlp(k):
+    model = k.Sequential()
+    model.add(k.layers.Dense(64, activation="relu", input_dim=20))
+    model.add(k.layers.Dropout(0.5))
+    model.add(k.layers.Dense(64, activation="relu"))
+    model.add(k.layers.Dropout(0.5))
+    model.add(k.layers.Dense(10, activation="softmax"))
+    return model
+
+
+def mlp_torch():
+    return torch.nn.Sequential(
+        torch.nn.Linear(20, 64), torch.nn.ReLU(), torch.nn.Dropout(0.5),
+        torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Dropout(0.5),
+        torch.nn.Linear(64, 10), torch.nn.Softmax(dim=-1),
+    )
+
+
+def convnet(k):
+    model = k.Sequential()
+    model.add(k.layers.Conv2D(32, (3, 3), activation="relu", input_shape=(32, 32, 3)))
+    model.add(k.layers.Conv2D(32, (3, 3), activation="relu"))
+    model.add(k.layers.MaxPooling2D(pool_size=(2, 2)))
+    model.add(k.layers.Dropout(0.25))
+    model.add(k.layers.Conv2D(64, (3, 3), activation="relu"))
+    model.add(k.layers.Conv2D(64, (3, 3), activation="relu"))
+    model.add(k.layers.MaxPooling2D(pool_size=(2, 2)))
+    model.add(k.layers.Dropout(0.25))
+    model.add(k.layers.Flatten())
+    model.add(k.layers.Dense(256, activation="relu"))
+    model.add(k.layers.Dropout(0.5))
+    model.add(k.layers.Dense(10, activation="softmax"))
+    return model
+
+
+class _ChannelsLast(torch.nn.Module):
+    """The hand loop takes the same NHWC data; it permutes to NCHW as a torch user would."""
+
+    def forward(self, x):
+        return x.permute(0, 3, 1, 2)
+
+
+def convnet_torch():
+    nn = torch.nn
+    return nn.Sequential(
+        _ChannelsLast(),
+        nn.Conv2d(3, 32, 3), nn.ReLU(), nn.Conv2d(32, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Dropout(0.25),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Dropout(0.25),
+        nn.Flatten(), nn.Linear(64 * 5 * 5, 256), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(256, 10), nn.Softmax(dim=-1),
+    )
+
+
+WORKLOADS = {
+    "mlp": dict(build=mlp, build_torch=mlp_torch, shape=(20,), samples=60_000, batch=128),
+    "convnet": dict(build=convnet, build_torch=convnet_torch, shape=(32, 32, 3), samples=2_048,
+                    batch=32),
+}
+
+
+# ---------------------------------------------------------------------- the hand loop
+
+
+def hand_fit(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int) -> None:
+    """One epoch as a careful PyTorch user writes it: randperm, index batches, device stats."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+    model.train()
+    running_loss = torch.zeros((), device=x.device)
+    correct = torch.zeros((), device=x.device)
+    order = torch.randperm(len(x), device=x.device)
+    for start in range(0, len(x), batch):
+        index = order[start:start + batch]
+        xb, yb = x[index], y[index]
+        probabilities = model(xb)
+        loss = -(yb * torch.log(probabilities.clamp(EPSILON, 1 - EPSILON))).sum(-1).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            running_loss += loss.detach() * len(index)
+            correct += (probabilities.argmax(-1) == yb.argmax(-1)).sum()
+    float(running_loss), float(correct)  # the epoch's logs reach the host once, as fit's do
+
+
+def hand_predict(model: torch.nn.Module, x: torch.Tensor, batch: int) -> np.ndarray:
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(x[i:i + batch]) for i in range(0, len(x), batch)]).cpu().numpy()
+
+
+# ---------------------------------------------------------------------- the runs
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def sgd(module):
+    return module.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)
+
+
+def run(name: str, rounds: int, device: str, with_keras: bool) -> dict[str, float]:
+    spec = WORKLOADS[name]
+    rng = np.random.default_rng(0)
+    x_np = rng.random((spec["samples"], *spec["shape"]), dtype=np.float32)
+    y_np = np.eye(10, dtype=np.float32)[rng.integers(0, 10, spec["samples"])]
+    x, y = torch.from_numpy(x_np).to(device), torch.from_numpy(y_np).to(device)
+
+    hand = spec["build_torch"]().to(device)
+    ours = spec["build"](torchseq).to(device)
+    ours.compile(loss="categorical_crossentropy", optimizer=sgd(torchseq), metrics=["accuracy"])
+    theirs = None
+    if with_keras:
+        import keras
+
+        theirs = spec["build"](keras)
+        theirs.compile(loss="categorical_crossentropy", optimizer=sgd(keras), metrics=["accuracy"])
+
+    batch = spec["batch"]
+    fit_ratios, keras_ratios, predict_ratios = [], [], []
+    for round_index in range(rounds + 1):  # round 0 warms up every contender
+        t_hand = timed(lambda: hand_fit(hand, x, y, batch))
+        t_ours = timed(lambda: ours.fit(x, y, batch_size=batch, epochs=1, verbose=0))
+        t_keras = (
+            timed(lambda: theirs.fit(x_np, y_np, batch_size=batch, epochs=1, verbose=0))
+            if theirs is not None else None
+        )
+        p_hand = timed(lambda: hand_predict(hand, x, batch))
+        p_ours = timed(lambda: ours.predict(x, batch_size=batch, verbose=0))
+        if round_index:
+            fit_ratios.append(t_ours / t_hand)
+            predict_ratios.append(p_ours / p_hand)
+            if t_keras is not None:
+                keras_ratios.append(t_keras / t_hand)
+    result = {
+        "fit": statistics.median(fit_ratios),
+        "predict": statistics.median(predict_ratios),
+    }
+    if keras_ratios:
+        result["keras_fit"] = statistics.median(keras_ratios)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workloads", nargs="*", default=list(WORKLOADS))
+    parser.add_argument("--no-keras", action="store_true", help="skip Keras 3 even if installed")
+    args = parser.parse_args()
+    if args.device == "cpu":
+        torch.set_num_threads(1)
+    try:
+        import keras  # noqa: F401
+
+        with_keras = not args.no_keras
+    except ImportError:
+        with_keras = False
+    print(f"device={args.device} threads={torch.get_num_threads()} rounds={args.rounds}")
+    print("| workload | torchseq fit / hand loop | Keras 3 fit / hand loop | torchseq predict / hand |")
+    print("|---|---|---|---|")
+    for name in args.workloads:
+        result = run(name, args.rounds, args.device, with_keras)
+        keras_cell = f"{result['keras_fit']:.2f}x" if "keras_fit" in result else "n/a"
+        print(f"| {name} | {result['fit']:.2f}x | {keras_cell} | {result['predict']:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()

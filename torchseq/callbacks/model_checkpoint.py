@@ -1,0 +1,183 @@
+"""``ModelCheckpoint``: save the model or its weights during ``fit``."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+
+from torchseq.callbacks._files import atomic_write
+from torchseq.callbacks.callback import Logs
+from torchseq.callbacks.monitor_callback import MonitorCallback
+from torchseq.utils.io_utils import print_msg
+from torchseq.utils.logs import pythonify_logs
+
+__all__ = ["ModelCheckpoint"]
+
+
+class ModelCheckpoint(MonitorCallback):
+    """Saves the model at the end of every epoch (or every ``save_freq`` batches).
+
+    Mirrors ``keras.callbacks.ModelCheckpoint``. ``filepath`` is a ``str.format`` template
+    filled with ``epoch`` (1-based, as Keras names files), ``batch`` (1-based, when saving
+    by batches) and the logged values: ``"w.{epoch:02d}-{val_loss:.2f}.pt"`` gives
+    ``w.03-0.41.pt``. Every file is written atomically: to a temporary file in the same
+    folder, then moved into place, so an interrupted save never leaves a broken file.
+
+    What is written (until torchseq's saving format exists): with
+    ``save_weights_only=True``, ``torch.save(model.state_dict(), path)``; otherwise
+    ``model.save(path)`` when the model has a ``save`` method, else the same state dict.
+    Unlike Keras, no particular file extension is required.
+
+    Args:
+        filepath: Path template (``str`` or ``os.PathLike``).
+        monitor: Quantity that decides what is "best". Defaults to ``"val_loss"``.
+        verbose: ``1`` prints a line per save decision. Defaults to ``0``.
+        save_best_only: Save only when ``monitor`` improves on the best value so far.
+            Defaults to ``False``.
+        save_weights_only: Save the state dict rather than the whole model. Defaults to
+            ``False``.
+        mode: ``"auto"``, ``"min"`` or ``"max"``. Defaults to ``"auto"``.
+        save_freq: ``"epoch"``, or a number of training batches between saves. Defaults
+            to ``"epoch"``.
+        initial_value_threshold: The best value to beat at the start, with
+            ``save_best_only``. Defaults to ``None``.
+
+    Raises:
+        TypeError: If ``filepath`` is not a path.
+        ValueError: If ``save_freq`` is neither ``"epoch"`` nor a positive integer.
+    """
+
+    def __init__(
+        self,
+        filepath: str | os.PathLike[str],
+        monitor: str = "val_loss",
+        verbose: int = 0,
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+        save_freq: str | int = "epoch",
+        initial_value_threshold: float | None = None,
+    ) -> None:
+        super().__init__(monitor, mode, initial_value_threshold)
+        if not isinstance(filepath, (str, os.PathLike)):
+            raise TypeError(
+                "ModelCheckpoint: filepath must be a str or os.PathLike path template, "
+                f"received: {filepath!r} of type {type(filepath).__name__}"
+            )
+        if save_freq != "epoch" and (
+            isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq <= 0
+        ):
+            raise ValueError(
+                "ModelCheckpoint: save_freq must be 'epoch' or a positive number of batches, "
+                f"received: save_freq={save_freq!r}"
+            )
+        self.verbose = verbose
+        self.filepath = os.fspath(filepath)
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        self.save_freq = save_freq
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen: int | None = None
+        self._current_epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        if self._should_save_on_batch(batch):
+            self._save_model(self._current_epoch, batch, logs)
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        if self.save_freq == "epoch":
+            self._save_model(epoch, None, logs)
+
+    def _listens_to(self, hook: str) -> bool:
+        if hook == "on_train_batch_end" and type(self).on_train_batch_end is (
+            ModelCheckpoint.on_train_batch_end
+        ):
+            return self.save_freq != "epoch"
+        return True
+
+    def _should_save_on_batch(self, batch: int) -> bool:
+        """Count batches (a smaller index means a new epoch) and say when ``save_freq`` is due."""
+        if self.save_freq == "epoch":
+            return False
+        if self._last_batch_seen is None or batch <= self._last_batch_seen:
+            added = batch + 1
+        else:
+            added = batch - self._last_batch_seen
+        self._batches_seen_since_last_saving += added
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            return True
+        return False
+
+    def _save_model(self, epoch: int, batch: int | None, logs: Logs | None) -> None:
+        logs = pythonify_logs(logs)
+        filepath = self._get_file_path(epoch, batch, logs)
+        if not self._should_save_model(epoch, logs, filepath):
+            return
+        if os.path.isdir(filepath):
+            raise IsADirectoryError(
+                "Please specify a non-directory filepath for ModelCheckpoint. "
+                f"Filepath used is an existing directory: {filepath}"
+            )
+        atomic_write(filepath, self._write)
+        if self.verbose > 0:
+            print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
+
+    def _write(self, path: str) -> None:
+        save = getattr(self.model, "save", None)
+        if not self.save_weights_only and callable(save):
+            save(path)
+        else:
+            torch.save(self.model.state_dict(), path)
+
+    def _should_save_model(self, epoch: int, logs: dict[str, Any], filepath: str) -> bool:
+        if not self.save_best_only:
+            if self.verbose > 0:
+                print_msg(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+            return True
+        if self.monitor_op is None:
+            self._set_monitor_op()
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=3)
+            return True
+        if isinstance(current, np.ndarray):
+            warnings.warn(
+                "Can save best model only when `monitor` is a scalar value. Received: "
+                f"{current}. Falling back to `save_best_only=False`.",
+                stacklevel=3,
+            )
+            return True
+        best = "None" if self.best is None else f"{self.best:.5f}"
+        if self._is_improvement(current, self.best):
+            if self.verbose > 0:
+                print_msg(
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to "
+                    f"{current:.5f}, saving model to {filepath}"
+                )
+            self.best = current
+            return True
+        if self.verbose > 0:
+            print_msg(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
+        return False
+
+    def _get_file_path(self, epoch: int, batch: int | None, logs: dict[str, Any]) -> str:
+        fields = dict(logs)
+        if batch is not None and "batch" not in logs:
+            fields["batch"] = batch + 1
+        fields["epoch"] = epoch + 1
+        try:
+            return self.filepath.format(**fields)
+        except (KeyError, IndexError) as error:
+            raise ValueError(
+                f'ModelCheckpoint could not fill in the filepath template "{self.filepath}": '
+                f"it names {error}, but the available fields are {sorted(fields)}"
+            ) from error

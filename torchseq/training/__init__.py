@@ -1,0 +1,1 @@
+"""Training: compile, fit, evaluate and predict, and the pieces they use."""

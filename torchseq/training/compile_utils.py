@@ -1,0 +1,194 @@
+"""Losses and metrics matched to a model's outputs, resolved once at ``compile``.
+
+``compile(loss=..., metrics=..., loss_weights=...)`` accepts one object for a single
+output, a list in output order, or a dict keyed by output name. ``OutputLosses`` and
+``OutputMetrics`` turn those into flat per-output lists, build the Keras log names
+(``loss``, ``age_loss``, ``income_accuracy``...), and do the per-step work on the device.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from torchseq import losses as losses_module
+from torchseq import metrics as metrics_module
+
+__all__ = ["OutputLosses", "OutputMetrics", "per_output"]
+
+
+def per_output(value: Any, output_names: list[str], what: str, *, broadcast: bool) -> list[Any]:
+    """Spread ``value`` (one object, a list, or a dict by output name) over the outputs.
+
+    With ``broadcast``, a single object applies to every output (Keras does this for a loss);
+    otherwise a single object is only accepted for a single output.
+    """
+    count = len(output_names)
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(output_names))
+        if unknown:
+            raise ValueError(
+                f"compile: {what} has keys {unknown} that name no output; the model's outputs "
+                f"are {output_names}"
+            )
+        return [value.get(name) for name in output_names]
+    if isinstance(value, (list, tuple)) and not (what == "metrics" and count == 1):
+        if len(value) != count:
+            raise ValueError(
+                f"compile: {what} has {len(value)} entries, but the model has {count} outputs "
+                f"{output_names}; give one per output, or a dict keyed by output name"
+            )
+        return list(value)
+    if count == 1 or broadcast or value is None:
+        return [value] * count
+    raise ValueError(
+        f"compile: the model has {count} outputs {output_names}; give {what} as a list (one per "
+        f"output) or a dict keyed by output name, received {value!r}"
+    )
+
+
+class OutputLosses(nn.Module):
+    """The weighted sum of per-output losses, plus the layers' regularization losses."""
+
+    def __init__(
+        self, loss: Any, loss_weights: Any, output_names: list[str]
+    ) -> None:
+        super().__init__()
+        self.output_names = output_names
+        resolved = per_output(loss, output_names, "loss", broadcast=True)
+        weights = per_output(loss_weights, output_names, "loss_weights", broadcast=False)
+        self.entries: list[tuple[int, Callable[..., torch.Tensor], float]] = []
+        for index, (identifier, weight) in enumerate(zip(resolved, weights)):
+            if identifier is None:
+                continue
+            self.entries.append(
+                (index, _as_keras_loss(losses_module.resolve(identifier)), 1.0 if weight is None else float(weight))
+            )
+        if not self.entries:
+            raise ValueError("compile: a loss is needed to train; received loss=None")
+        self.multi = len(output_names) > 1
+        self.trackers = nn.ModuleDict(
+            {"loss": metrics_module.Mean(name="loss")}
+            | (
+                {f"{output_names[i]}_loss": metrics_module.Mean(name=f"{output_names[i]}_loss")
+                 for i, _, _ in self.entries}
+                if self.multi else {}
+            )
+        )
+        self.identifiers = resolved
+
+    def forward(
+        self,
+        y_true: list[torch.Tensor],
+        y_pred: list[torch.Tensor],
+        sample_weight: list[torch.Tensor | None],
+        regularization: list[torch.Tensor],
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Total loss (for backward) and the per-output values (for the logs)."""
+        per_output_values = []
+        total = None
+        for index, loss_fn, weight in self.entries:
+            value = loss_fn(y_true[index], y_pred[index], sample_weight[index])
+            per_output_values.append(value)
+            term = value if weight == 1.0 else value * weight
+            total = term if total is None else total + term
+        for penalty in regularization:
+            total = total + penalty
+        return total, per_output_values
+
+    def update_trackers(self, total: torch.Tensor, values: list[torch.Tensor], batch_size: int) -> None:
+        trackers = list(self.trackers.values())
+        trackers[0].update_state(total.detach(), sample_weight=batch_size)
+        if self.multi:
+            for tracker, value in zip(trackers[1:], values):
+                tracker.update_state(value.detach(), sample_weight=batch_size)
+
+    def check_targets(self, y_true: list[Any], y_pred_shapes: list[tuple]) -> None:
+        """Reject targets that do not fit their loss, before any weight changes."""
+        for index, loss_fn, _ in self.entries:
+            target = y_true[index]
+            if target is None:
+                raise ValueError(
+                    f"fit: output {self.output_names[index]!r} has a loss but no target was given"
+                )
+            losses_module.check_target(
+                self.identifiers[index], tuple(target.shape), y_pred_shapes[index], target.dtype
+            )
+
+
+class OutputMetrics(nn.Module):
+    """Per-output metric objects, named as Keras logs them, updated on the device."""
+
+    def __init__(
+        self,
+        metrics: Any,
+        weighted_metrics: Any,
+        output_names: list[str],
+        losses: list[Any],
+    ) -> None:
+        super().__init__()
+        self.output_names = output_names
+        self._requested = [
+            per_output(metrics, output_names, "metrics", broadcast=False),
+            per_output(weighted_metrics, output_names, "weighted_metrics", broadcast=False),
+        ]
+        self._losses = losses
+        self.entries: list[tuple[int, bool, Any]] = []
+        self.built = False
+
+    def build(self, y_true: list[torch.Tensor], y_pred_shapes: list[tuple]) -> None:
+        """Resolve names such as "accuracy" once the target and output shapes are known."""
+        objects = nn.ModuleList()
+        for weighted, requested in ((False, self._requested[0]), (True, self._requested[1])):
+            for index, entry in enumerate(requested):
+                for identifier in _as_list(entry):
+                    metric = metrics_module.resolve(
+                        identifier, tuple(y_true[index].shape), y_pred_shapes[index],
+                        loss=self._losses[index],
+                    )
+                    if len(self.output_names) > 1:
+                        metric.log_name = f"{self.output_names[index]}_{metric.name}"
+                    else:
+                        metric.log_name = metric.name
+                    self.entries.append((index, weighted, metric))
+                    objects.append(metric)
+        self.metric_objects = objects
+        self.built = True
+
+    def update(
+        self, y_true: list[torch.Tensor], y_pred: list[torch.Tensor], sample_weight: list[Any]
+    ) -> None:
+        for index, weighted, metric in self.entries:
+            metric.update_state(
+                y_true[index], y_pred[index], sample_weight[index] if weighted else None
+            )
+
+    @property
+    def names(self) -> list[str]:
+        return [metric.log_name for _, _, metric in self.entries]
+
+
+def _as_list(entry: Any) -> list[Any]:
+    if entry is None:
+        return []
+    return list(entry) if isinstance(entry, (list, tuple)) else [entry]
+
+
+def _as_keras_loss(loss: Any) -> Callable[..., torch.Tensor]:
+    """A torch loss module takes (input, target); Keras losses take (y_true, y_pred, sw)."""
+    if isinstance(loss, nn.Module):
+        module = loss
+
+        def torch_loss(y_true: torch.Tensor, y_pred: torch.Tensor, sample_weight: Any) -> torch.Tensor:
+            if sample_weight is not None:
+                raise ValueError(
+                    f"sample_weight cannot be applied to the torch loss {type(module).__name__}; "
+                    "use a torchseq loss (e.g. 'categorical_crossentropy') for weighted training"
+                )
+            return module(y_pred, y_true)
+
+        return torch_loss
+    return loss
+

@@ -1,0 +1,672 @@
+"""``compile`` / ``fit`` / ``evaluate`` / ``predict``: Keras's training API on a torch model.
+
+``Trainer`` is a mixin of :class:`~torchseq.models.Model`. ``compile`` resolves names into
+objects once; ``fit`` makes a data adapter once, then each step gathers a batch, runs
+``train_step`` (forward, loss, backward, optimizer step, metric updates, all on the
+device) and hands callbacks logs whose values stay device tensors until somebody reads
+them. Nothing on the step reads a value back to the host unless the progress bar redraws.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Mapping
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+
+from torchseq import optimizers as optimizers_module
+from torchseq.callbacks import CallbackList, History
+from torchseq.layers.layer import Layer, training_mode
+from torchseq.training import data as data_module
+from torchseq.training.compile_utils import OutputLosses, OutputMetrics
+from torchseq.utils import tree
+
+__all__ = ["Trainer"]
+
+
+class _CompileState:
+    """What ``compile`` resolved; a plain object so no metric state enters the state dict."""
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
+class Trainer:
+    """The training API mixed into ``Model``; mirrors Keras's ``Trainer``."""
+
+    stop_training = False
+
+    # ------------------------------------------------------------------ compile
+
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        metrics: Any = None,
+        loss_weights: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: Any = "auto",
+        sample_weight_mode: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Configure training: optimizer, loss(es), metrics.
+
+        Args:
+            optimizer: Name (``"rmsprop"``, ``"adam"``, ...), a torchseq optimizer, or a
+                ``torch.optim.Optimizer`` instance or class.
+            loss: Name, function ``f(y_true, y_pred)``, loss object or torch loss module;
+                a list (one per output) or a dict keyed by output name.
+            metrics: Metric names/objects/functions, per output as a list or dict.
+            loss_weights: Scalars weighting each output's loss (list or dict).
+            weighted_metrics: Metrics that take ``sample_weight`` / ``class_weight``.
+            run_eagerly: Accepted; the step always runs eagerly unless ``jit_compile``.
+            steps_per_execution: Accepted for compatibility; must be a positive int.
+            jit_compile: ``True`` compiles the training step with ``torch.compile``;
+                ``"auto"`` and ``False`` run eagerly.
+            sample_weight_mode: ``None`` or ``"temporal"`` (2-D sample weights, per step).
+        """
+        unknown = sorted(set(kwargs) - {"experimental_run_tf_function", "target_tensors"})
+        if unknown:
+            raise TypeError(f"compile got unexpected keyword argument(s) {unknown}")
+        if sample_weight_mode not in (None, "temporal"):
+            raise ValueError(
+                "compile: sample_weight_mode must be None or 'temporal', received: "
+                f"{sample_weight_mode!r}"
+            )
+        if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+            raise ValueError(
+                f"compile: steps_per_execution must be a positive int, received: "
+                f"{steps_per_execution!r}"
+            )
+        output_names = self._training_output_names()
+        optimizer = optimizers_module.get(optimizer)
+        compiled_loss = OutputLosses(loss, loss_weights, output_names) if loss is not None else None
+        compiled_metrics = OutputMetrics(
+            metrics,
+            weighted_metrics,
+            output_names,
+            compiled_loss.identifiers if compiled_loss else [None] * len(output_names),
+        )
+        self._compile_state = _CompileState(
+            optimizer=optimizer,
+            loss=compiled_loss,
+            metrics=compiled_metrics,
+            output_names=output_names,
+            jit_compile=jit_compile is True,
+            sample_weight_mode=sample_weight_mode,
+            parameters=None,
+            train_function=None,
+            ready=False,
+        )
+        self.optimizer = optimizer
+        self.compiled = True
+        if self.built:
+            self._attach_optimizer()
+
+    @property
+    def compiled(self) -> bool:
+        return self.__dict__.get("_compiled", False)
+
+    @compiled.setter
+    def compiled(self, value: bool) -> None:
+        self.__dict__["_compiled"] = bool(value)
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """Names of what ``evaluate`` returns, in order (Keras 2's meaning)."""
+        state = self._state("metrics_names")
+        names = []
+        if state.loss is not None:
+            names = list(state.loss.trackers)
+        return names + state.metrics.names
+
+    @property
+    def metrics(self) -> list[Any]:
+        state = self._compile_state if self.compiled else None
+        if state is None:
+            return []
+        trackers = list(state.loss.trackers.values()) if state.loss is not None else []
+        return trackers + [metric for _, _, metric in state.metrics.entries]
+
+    def _training_output_names(self) -> list[str]:
+        names = list(getattr(self, "output_names", None) or [])
+        return names or ["output"]
+
+    def _state(self, what: str) -> _CompileState:
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call compile() before {what}: model {self.name!r} has no optimizer, "
+                "loss or metrics yet. Example: model.compile(optimizer='rmsprop', "
+                "loss='categorical_crossentropy', metrics=['accuracy'])"
+            )
+        return self._compile_state
+
+    def _attach_optimizer(self) -> None:
+        """Give the optimizer the weights that are trainable now (as of this compile)."""
+        state = self._compile_state
+        parameters = list(self.trainable_weights)
+        optimizer = state.optimizer
+        if isinstance(optimizer, type):  # a torch.optim.Optimizer class
+            optimizer = optimizer(parameters)
+        elif isinstance(optimizer, optimizers_module.Optimizer):
+            optimizer.build(parameters)
+        state.parameters = parameters
+        state.optimizer = self.optimizer = optimizer
+        layers = [module for module in self.modules() if isinstance(module, Layer)]
+        specs = [spec for layer in layers for spec in layer._weight_specs.values()]
+        state.constrained = any(spec.constraint is not None for spec in specs)
+        state.regularized = any(spec.regularizer is not None for spec in specs) or any(
+            layer.activity_regularizer is not None or layer._call_losses for layer in layers
+        )
+        state.scales_loss = getattr(optimizer, "loss_scale_factor", None) is not None
+        state.train_function = None
+
+    # ------------------------------------------------------------------ steps
+
+    def train_step(self, x: Any, y: list, sample_weight: list) -> None:
+        """One optimizer step on a batch; updates the loss trackers and metrics on the device."""
+        state = self._compile_state
+        if state.regularized:
+            self._clear_losses()
+        y_pred = self._flat_outputs(self(x))
+        total, values = state.loss(
+            y, y_pred, sample_weight, self.losses if state.regularized else []
+        )
+        state.optimizer.zero_grad(set_to_none=True)
+        if state.scales_loss:
+            total = state.optimizer.scale_loss(total)
+        total.backward()
+        state.optimizer.step()
+        if state.constrained:
+            self._apply_constraints()
+        with torch.no_grad():
+            state.loss.update_trackers(total, values, _batch_size(x))
+            state.metrics.update(y, [p.detach() for p in y_pred], sample_weight)
+
+    def test_step(self, x: Any, y: list, sample_weight: list) -> None:
+        """Loss and metrics on a batch, no update."""
+        state = self._compile_state
+        with torch.no_grad():
+            if state.regularized:
+                self._clear_losses()
+            y_pred = self._flat_outputs(self(x))
+            if state.loss is not None:
+                total, values = state.loss(
+                    y, y_pred, sample_weight, self.losses if state.regularized else []
+                )
+                state.loss.update_trackers(total, values, _batch_size(x))
+            state.metrics.update(y, y_pred, sample_weight)
+
+    def predict_step(self, x: Any) -> Any:
+        with torch.no_grad():
+            return self(x)
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: list | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: Any = True,
+        class_weight: dict | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+        **kwargs: Any,
+    ) -> History:
+        """Train for ``epochs`` epochs (``epochs`` is the index of the last one).
+
+        Returns the ``History`` callback: ``history.history`` maps each log name (sorted)
+        to its per-epoch values.
+        """
+        epochs = kwargs.pop("nb_epoch", epochs)
+        if kwargs:
+            raise TypeError(f"fit got unexpected keyword argument(s) {sorted(kwargs)}")
+        state = self._state("fit")
+        if state.loss is None:
+            raise ValueError("fit needs a loss: call compile(loss=...) first")
+        batch_size = _check_batch_size(batch_size, x)
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = data_module.split_validation(
+                x, y, sample_weight, validation_split
+            )
+        elif validation_split and not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be in [0, 1), received: {validation_split!r}")
+        adapter = self._adapter(
+            x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight
+        )
+        val_adapter = None
+        if validation_data is not None:
+            val_adapter = self._adapter(
+                *_unpack_validation(validation_data),
+                validation_batch_size or batch_size,
+                validation_steps,
+                False,
+                None,
+            )
+        self._prepare(adapter)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        callback_list = CallbackList(
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=adapter.num_batches,
+        )
+        step_function = self._train_function()
+        self.stop_training = False
+        logs: dict[str, Any] = {}
+        with training_mode(self, True), _deferred_interrupt() as interrupted:
+            callback_list.on_train_begin()
+            batch_hooks = callback_list.needs_batch_hooks("train")
+            batch_logs = _LazyLogs(self._logs)
+            try:
+                for epoch in range(initial_epoch, epochs):
+                    self._reset_metrics()
+                    callback_list.on_epoch_begin(epoch)
+                    for step, (bx, by, bsw) in enumerate(adapter.batches(epoch)):
+                        if batch_hooks:
+                            callback_list.on_train_batch_begin(step)
+                        step_function(bx, *self._targets(by, bsw))
+                        if batch_hooks:
+                            callback_list.on_train_batch_end(step, batch_logs.fresh())
+                        interrupted.check()
+                        if self.stop_training:
+                            break
+                    logs = self._logs()
+                    if val_adapter is not None and (epoch + 1) % validation_freq == 0:
+                        with training_mode(self, False):
+                            val_logs = self._run_evaluation(val_adapter)
+                        logs.update({f"val_{key}": value for key, value in val_logs.items()})
+                        logs = dict(sorted(logs.items()))
+                    callback_list.on_epoch_end(epoch, logs)
+                    if self.stop_training:
+                        break
+            finally:
+                callback_list.on_train_end(logs)
+                if epochs > initial_epoch and hasattr(state.optimizer, "finalize_variable_values"):
+                    state.optimizer.finalize_variable_values(self.trainable_weights)
+        return self.history
+
+    def _train_function(self) -> Any:
+        state = self._compile_state
+        if state.train_function is None:
+            state.train_function = (
+                torch.compile(self.train_step) if state.jit_compile else self.train_step
+            )
+        return state.train_function
+
+    # ------------------------------------------------------------------ evaluate / predict
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: list | None = None,
+        return_dict: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Loss (and metrics) on the data: the loss alone, ``[loss, *metrics]``, or a dict."""
+        if kwargs:
+            raise TypeError(f"evaluate got unexpected keyword argument(s) {sorted(kwargs)}")
+        self._state("evaluate")
+        batch_size = _check_batch_size(batch_size, x)
+        adapter = self._adapter(x, y, sample_weight, batch_size, steps, False, None)
+        self._prepare(adapter)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        callback_list = CallbackList(
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=adapter.num_batches,
+        )
+        with training_mode(self, False):
+            callback_list.on_test_begin()
+            logs = self._run_evaluation(adapter, callback_list)
+            callback_list.on_test_end(logs)
+        values = {key: float(value) for key, value in logs.items()}
+        if return_dict:
+            return values
+        ordered = [values[name] for name in self.metrics_names]
+        return ordered[0] if len(ordered) == 1 else ordered
+
+    def _run_evaluation(self, adapter: Any, callback_list: Any = None) -> dict[str, Any]:
+        self._reset_metrics()
+        hooks = callback_list is not None and callback_list.needs_batch_hooks("test")
+        batch_logs = _LazyLogs(self._logs)
+        for step, (bx, by, bsw) in enumerate(adapter.batches(0)):
+            if hooks:
+                callback_list.on_test_batch_begin(step)
+            self.test_step(bx, *self._targets(by, bsw))
+            if hooks:
+                callback_list.on_test_batch_end(step, batch_logs.fresh())
+        return self._logs()
+
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: int | None = None,
+        callbacks: list | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Model outputs as numpy arrays (a list or dict of them for several outputs)."""
+        if kwargs:
+            raise TypeError(f"predict got unexpected keyword argument(s) {sorted(kwargs)}")
+        batch_size = _check_batch_size(batch_size, x)
+        adapter = data_module.make_adapter(
+            x,
+            None,
+            None,
+            batch_size=batch_size,
+            steps_per_epoch=steps,
+            shuffle=False,
+            device=self._device(),
+            input_names=self._input_names_for_data(),
+        )
+        verbose = 1 if verbose == "auto" else int(verbose)
+        callback_list = CallbackList(
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=adapter.num_batches,
+        )
+        outputs = []
+        with training_mode(self, False):
+            callback_list.on_predict_begin()
+            hooks = callback_list.needs_batch_hooks("predict")
+            for step, (bx, _, _) in enumerate(adapter.batches(0)):
+                if hooks:
+                    callback_list.on_predict_batch_begin(step)
+                batch_outputs = self.predict_step(bx)
+                outputs.append(batch_outputs)
+                if hooks:
+                    callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
+            callback_list.on_predict_end()
+        if not outputs:
+            raise ValueError("predict received no data: the input has no samples")
+        return _concatenate_to_numpy(outputs)
+
+    # ------------------------------------------------------------------ single batches
+
+    def train_on_batch(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
+        return_dict: bool = False,
+    ) -> Any:
+        """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
+        self._state("train_on_batch")
+        adapter = self._adapter(x, y, sample_weight, None, None, False, class_weight, whole=True)
+        self._prepare(adapter)
+        self._reset_metrics()
+        bx, by, bsw = next(iter(adapter.batches(0)))
+        with training_mode(self, True):
+            self._train_function()(bx, *self._targets(by, bsw))
+        return self._batch_result(return_dict)
+
+    def test_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
+        self._state("test_on_batch")
+        adapter = self._adapter(x, y, sample_weight, None, None, False, None, whole=True)
+        self._prepare(adapter)
+        self._reset_metrics()
+        bx, by, bsw = next(iter(adapter.batches(0)))
+        with training_mode(self, False):
+            self.test_step(bx, *self._targets(by, bsw))
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        with training_mode(self, False):
+            return _concatenate_to_numpy([self.predict_step(_as_tensors(x))])
+
+    def _batch_result(self, return_dict: bool) -> Any:
+        values = {key: float(value) for key, value in self._logs().items()}
+        if return_dict:
+            return values
+        ordered = [values[name] for name in self.metrics_names]
+        return ordered[0] if len(ordered) == 1 else ordered
+
+    # Keras 2 names for the same single code paths.
+    def fit_generator(
+        self, generator: Any, steps_per_epoch: int | None = None, **kwargs: Any
+    ) -> History:
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, **kwargs)
+
+    def evaluate_generator(self, generator: Any, steps: int | None = None, **kwargs: Any) -> Any:
+        return self.evaluate(generator, steps=steps, **kwargs)
+
+    def predict_generator(self, generator: Any, steps: int | None = None, **kwargs: Any) -> Any:
+        return self.predict(generator, steps=steps, **kwargs)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _adapter(
+        self,
+        x: Any,
+        y: Any,
+        sample_weight: Any,
+        batch_size: Any,
+        steps: Any,
+        shuffle: Any,
+        class_weight: Any,
+        *,
+        whole: bool = False,
+    ) -> Any:
+        if whole:
+            batch_size = _num_samples(x)
+        return data_module.make_adapter(
+            x,
+            y,
+            sample_weight,
+            batch_size=batch_size,
+            steps_per_epoch=steps,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            device=self._device(),
+            input_names=self._input_names_for_data(),
+            output_names=self._compile_state.output_names,
+        )
+
+    def _prepare(self, adapter: Any) -> None:
+        """Build what needs the first batch, and check targets, before any weight changes."""
+        state = self._compile_state
+        if state.ready:
+            return
+        x, y, sample_weight = next(iter(adapter.batches(0)))
+        with torch.no_grad(), training_mode(self, False):
+            y_pred = self._flat_outputs(self(x))
+        targets, _ = self._targets(y, sample_weight)
+        shapes = [tuple(p.shape) for p in y_pred]
+        if state.loss is not None:
+            state.loss.check_targets(targets, shapes)
+        if not state.metrics.built:
+            state.metrics.build(targets, shapes)
+        device = self._device()
+        if state.loss is not None:
+            state.loss.to(device)
+        state.metrics.to(device)
+        if state.parameters is None:
+            self._attach_optimizer()
+        state.ready = True
+
+    def _targets(self, y: Any, sample_weight: Any) -> tuple[list, list]:
+        """Targets and sample weights as lists in output order."""
+        names = self._compile_state.output_names
+        return _per_output_values(y, names, "y"), _per_output_values(
+            sample_weight, names, "sample_weight", broadcast=True
+        )
+
+    def _flat_outputs(self, outputs: Any) -> list[torch.Tensor]:
+        if isinstance(outputs, dict):
+            return [outputs[name] for name in self._compile_state.output_names]
+        if isinstance(outputs, (list, tuple)):
+            return list(outputs)
+        return [outputs]
+
+    def _logs(self) -> dict[str, torch.Tensor]:
+        state = self._compile_state
+        logs = {}
+        if state.loss is not None:
+            logs.update({name: tracker.result() for name, tracker in state.loss.trackers.items()})
+        logs.update({metric.log_name: metric.result() for _, _, metric in state.metrics.entries})
+        return dict(sorted(logs.items()))
+
+    def _reset_metrics(self) -> None:
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _device(self) -> torch.device:
+        for tensor in self.weights if self.built else []:
+            return tensor.device
+        return torch.device("cpu")
+
+    def _input_names_for_data(self) -> list[str] | None:
+        names = getattr(self, "input_names", None)
+        return list(names) if names else None
+
+    def reset_metrics(self) -> None:
+        """Reset the loss trackers and metrics (Keras's ``model.reset_metrics()``)."""
+        self._reset_metrics()
+
+
+# ---------------------------------------------------------------------- module helpers
+
+
+def _batch_size(x: Any) -> int:
+    return tree.flatten(x)[0].shape[0]
+
+
+def _check_batch_size(batch_size: Any, x: Any) -> int | None:
+    if batch_size is None:
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive int, received: batch_size={batch_size!r}")
+    return batch_size
+
+
+def _num_samples(x: Any) -> int:
+    return len(tree.flatten(x)[0])
+
+
+def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:
+    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+        return (*validation_data, None)[:3]
+    if isinstance(validation_data, list) and len(validation_data) in (2, 3):
+        return (*validation_data, None)[:3]
+    return validation_data, None, None
+
+
+def _per_output_values(value: Any, names: list[str], what: str, *, broadcast: bool = False) -> list:
+    if value is None:
+        return [None] * len(names)
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(
+                f"{what} has keys {unknown} that name no output; the outputs are {names}"
+            )
+        return [value.get(name) for name in names]
+    if isinstance(value, (list, tuple)) and len(names) > 1:
+        if len(value) != len(names):
+            raise ValueError(
+                f"{what} has {len(value)} entries for a model with {len(names)} outputs {names}"
+            )
+        return list(value)
+    return [value] * len(names) if broadcast else [value] + [None] * (len(names) - 1)
+
+
+def _as_tensors(x: Any) -> Any:
+    return tree.map_structure(lambda v: torch.as_tensor(v) if isinstance(v, np.ndarray) else v, x)
+
+
+def _concatenate_to_numpy(batches: list[Any]) -> Any:
+    first = batches[0]
+    if isinstance(first, dict):
+        return {key: _concatenate_to_numpy([b[key] for b in batches]) for key in first}
+    if isinstance(first, (list, tuple)):
+        return [_concatenate_to_numpy([b[i] for b in batches]) for i in range(len(first))]
+    return torch.cat([b.detach() for b in batches]).cpu().numpy()
+
+
+class _LazyLogs(Mapping):
+    """Batch logs computed only if a callback reads them (the progress bar, when it redraws)."""
+
+    def __init__(self, compute: Any) -> None:
+        self._compute = compute
+        self._values: dict[str, Any] | None = None
+
+    def fresh(self) -> _LazyLogs:
+        self._values = None
+        return self
+
+    def _get(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = self._compute()
+        return self._values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+class _InterruptFlag:
+    def __init__(self) -> None:
+        self.raised = False
+
+    def check(self) -> None:
+        if self.raised:
+            self.raised = False
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _deferred_interrupt() -> Iterator[_InterruptFlag]:
+    """Hold Ctrl-C until the current step ends, so weights are never half-updated."""
+    flag = _InterruptFlag()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def remember(signum: int, frame: Any) -> None:
+        flag.raised = True
+
+    previous = signal.signal(signal.SIGINT, remember)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
