@@ -15,14 +15,14 @@ import argparse
 import os
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import torchseq  # noqa: E402
+import torchseq
 
 EPSILON = 1e-7
 

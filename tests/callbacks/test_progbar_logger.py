@@ -11,6 +11,7 @@ import dataclasses
 import io
 import os
 import pathlib
+from collections.abc import Mapping
 
 import pytest
 import torch
@@ -142,3 +143,42 @@ def test_prints_to_stdout_by_default(capsys):
     out = capsys.readouterr().out
     assert out.startswith("Epoch 1/2\n1/1 - ")
     assert out.endswith(" - loss: 0.5000\n")
+
+
+class CountingLogs(Mapping):
+    """Batch logs computed on first access, like the trainer's; counts the computations."""
+
+    computed = 0
+
+    def __init__(self, step):
+        self.step, self._values = step, None
+
+    def _get(self):
+        if self._values is None:
+            CountingLogs.computed += 1
+            self._values = _logs(self.step)
+        return self._values
+
+    def __getitem__(self, key):
+        return self._get()[key]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self):
+        return len(self._get())
+
+
+def test_batch_logs_are_computed_only_when_the_bar_redraws():
+    clock = FakeClock()
+    stream = io.StringIO()
+    callbacks = CallbackList(
+        [ProgbarLogger(stream=stream, time_fn=clock)], verbose=1, epochs=1, steps=20
+    )
+    CountingLogs.computed = 0
+    callbacks.on_train_begin()
+    callbacks.on_epoch_begin(0)
+    for step in range(20):
+        clock.advance(0.01)
+        callbacks.on_train_batch_end(step, CountingLogs(step + 1))
+    assert CountingLogs.computed == len(stream.getvalue().splitlines()) == 4

@@ -37,6 +37,8 @@ _Number = (int, float)
 def _without_grad(update: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(update)
     def update_state(*args: Any, **kwargs: Any) -> Any:
+        if not torch.is_grad_enabled():  # the trainer already updates under no_grad
+            return update(*args, **kwargs)
         with torch.no_grad():
             return update(*args, **kwargs)
 

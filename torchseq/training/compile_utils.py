@@ -8,7 +8,8 @@ output, a list in output order, or a dict keyed by output name. ``OutputLosses``
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -49,6 +50,34 @@ def per_output(value: Any, output_names: list[str], what: str, *, broadcast: boo
     )
 
 
+class LossTracker:
+    """The batch-size-weighted mean of a loss over an epoch, as Keras's loss tracker.
+
+    One device op per step (``total += value * batch_size``); the sample count is a Python
+    number, so nothing is read back from the device.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.total = torch.zeros(())
+        self.count = 0
+
+    def update(self, value: torch.Tensor, batch_size: int) -> None:
+        self.total.add_(value.detach(), alpha=batch_size)
+        self.count += batch_size
+
+    def result(self) -> torch.Tensor:
+        return self.total / self.count if self.count else self.total.clone()
+
+    def reset_state(self) -> None:
+        self.total.zero_()
+        self.count = 0
+
+    def to(self, device: torch.device) -> LossTracker:
+        self.total = self.total.to(device)
+        return self
+
+
 class OutputLosses(nn.Module):
     """The weighted sum of per-output losses, plus the layers' regularization losses."""
 
@@ -69,14 +98,10 @@ class OutputLosses(nn.Module):
         if not self.entries:
             raise ValueError("compile: a loss is needed to train; received loss=None")
         self.multi = len(output_names) > 1
-        self.trackers = nn.ModuleDict(
-            {"loss": metrics_module.Mean(name="loss")}
-            | (
-                {f"{output_names[i]}_loss": metrics_module.Mean(name=f"{output_names[i]}_loss")
-                 for i, _, _ in self.entries}
-                if self.multi else {}
-            )
+        names = ["loss"] + (
+            [f"{output_names[index]}_loss" for index, _, _ in self.entries] if self.multi else []
         )
+        self.trackers = {name: LossTracker(name) for name in names}
         self.identifiers = resolved
 
     def forward(
@@ -99,11 +124,16 @@ class OutputLosses(nn.Module):
         return total, per_output_values
 
     def update_trackers(self, total: torch.Tensor, values: list[torch.Tensor], batch_size: int) -> None:
-        trackers = list(self.trackers.values())
-        trackers[0].update_state(total.detach(), sample_weight=batch_size)
+        trackers = iter(self.trackers.values())
+        next(trackers).update(total, batch_size)
         if self.multi:
-            for tracker, value in zip(trackers[1:], values):
-                tracker.update_state(value.detach(), sample_weight=batch_size)
+            for tracker, value in zip(trackers, values):
+                tracker.update(value, batch_size)
+
+    def to(self, device: torch.device) -> OutputLosses:
+        for tracker in self.trackers.values():
+            tracker.to(device)
+        return self
 
     def check_targets(self, y_true: list[Any], y_pred_shapes: list[tuple]) -> None:
         """Reject targets that do not fit their loss, before any weight changes."""

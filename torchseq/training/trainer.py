@@ -12,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Mapping
-from typing import Any, Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -204,8 +204,8 @@ class Trainer:
             state.metrics.update(y, y_pred, sample_weight)
 
     def predict_step(self, x: Any) -> Any:
-        with torch.no_grad():
-            return self(x)
+        """The model's outputs for a batch (``predict`` runs it under ``torch.no_grad``)."""
+        return self(x)
 
     # ------------------------------------------------------------------ fit
 
@@ -275,6 +275,8 @@ class Trainer:
         logs: dict[str, Any] = {}
         with training_mode(self, True), _deferred_interrupt() as interrupted:
             callback_list.on_train_begin()
+            # BackupAndRestore may resume an interrupted run from a later epoch.
+            initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
             batch_hooks = callback_list.needs_batch_hooks("train")
             batch_logs = _LazyLogs(self._logs)
             try:
@@ -293,7 +295,9 @@ class Trainer:
                     logs = self._logs()
                     if val_adapter is not None and (epoch + 1) % validation_freq == 0:
                         with training_mode(self, False):
-                            val_logs = self._run_evaluation(val_adapter)
+                            callback_list.on_test_begin()
+                            val_logs = self._run_evaluation(val_adapter, callback_list)
+                            callback_list.on_test_end(val_logs)
                         logs.update({f"val_{key}": value for key, value in val_logs.items()})
                         logs = dict(sorted(logs.items()))
                     callback_list.on_epoch_end(epoch, logs)
@@ -398,7 +402,7 @@ class Trainer:
             steps=adapter.num_batches,
         )
         outputs = []
-        with training_mode(self, False):
+        with training_mode(self, False), torch.no_grad():
             callback_list.on_predict_begin()
             hooks = callback_list.needs_batch_hooks("predict")
             for step, (bx, _, _) in enumerate(adapter.batches(0)):
@@ -446,7 +450,7 @@ class Trainer:
         return self._batch_result(return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
-        with training_mode(self, False):
+        with training_mode(self, False), torch.no_grad():
             return _concatenate_to_numpy([self.predict_step(_as_tensors(x))])
 
     def _batch_result(self, return_dict: bool) -> Any:

@@ -112,7 +112,8 @@ class Progbar:
             current: The number of steps done.
             values: ``(name, value)`` pairs or a mapping, for the last step. Values may be
                 device tensors; only a drawing reads them. When nothing is drawn and every
-                value is shown as given, the values are not even looked at.
+                value is shown as given, the mapping is not touched at all (so a mapping
+                that computes its values on access costs nothing between drawings).
             finalize: Whether this is the last update; ``None`` means
                 ``current >= target``.
         """
@@ -150,6 +151,9 @@ class Progbar:
         return name in self.stateless_metrics
 
     def _all_stateful(self, values: Any) -> bool:
+        if self.stateless_metrics is not None and not self.stateless_metrics:
+            # Everything is shown as given (ProgbarLogger): not even the names are needed.
+            return True
         if not values:
             return True
         names = values.keys() if isinstance(values, Mapping) else (name for name, _ in values)
