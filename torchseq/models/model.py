@@ -64,7 +64,7 @@ class Model(Trainer, Layer):
         self._output_structure = outputs
         graph = Graph(tree.flatten(inputs), tree.flatten(outputs))
         self._graph = graph
-        self._modules["layers"] = nn.ModuleList(graph.layers)
+        self._modules["layers"] = nn.ModuleList(graph.layers).train(False)
         self.built = True
 
     # ------------------------------------------------------------------ structure

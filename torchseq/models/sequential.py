@@ -45,7 +45,7 @@ class SequentialModel(Model):
         self._graph = None
         # `layers` is also the read-only property below; the container sits under that key so
         # that state-dict keys read `layers.0.kernel`.
-        self._modules["layers"] = nn.ModuleList()
+        self._modules["layers"] = nn.ModuleList().train(False)
         self._stack: list[Layer] = []
         self._set_input_layer(None)
         self._graph_nodes: list[Node] = []

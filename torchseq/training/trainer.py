@@ -101,7 +101,7 @@ class Trainer:
             jit_compile=jit_compile is True,
             sample_weight_mode=sample_weight_mode,
             parameters=None,
-            train_function=None,
+            loss_function=None,
             ready=False,
         )
         self.optimizer = optimizer
@@ -140,7 +140,7 @@ class Trainer:
 
     def _state(self, what: str) -> _CompileState:
         if not self.compiled:
-            raise RuntimeError(
+            raise ValueError(
                 f"You must call compile() before {what}: model {self.name!r} has no optimizer, "
                 "loss or metrics yet. Example: model.compile(optimizer='rmsprop', "
                 "loss='categorical_crossentropy', metrics=['accuracy'])"
@@ -165,12 +165,14 @@ class Trainer:
             layer.activity_regularizer is not None or layer._call_losses for layer in layers
         )
         state.scales_loss = getattr(optimizer, "loss_scale_factor", None) is not None
-        state.train_function = None
+        state.loss_function = (
+            torch.compile(self.compute_loss) if state.jit_compile else self.compute_loss
+        )
 
     # ------------------------------------------------------------------ steps
 
-    def train_step(self, x: Any, y: list, sample_weight: list) -> None:
-        """One optimizer step on a batch; updates the loss trackers and metrics on the device."""
+    def compute_loss(self, x: Any, y: list, sample_weight: list) -> tuple:
+        """Forward pass and total loss (what ``jit_compile=True`` compiles)."""
         state = self._compile_state
         if state.regularized:
             self._clear_losses()
@@ -178,10 +180,14 @@ class Trainer:
         total, values = state.loss(
             y, y_pred, sample_weight, self.losses if state.regularized else []
         )
+        return total, values, y_pred
+
+    def train_step(self, x: Any, y: list, sample_weight: list) -> None:
+        """One optimizer step on a batch; updates the loss trackers and metrics on the device."""
+        state = self._compile_state
+        total, values, y_pred = state.loss_function(x, y, sample_weight)
         state.optimizer.zero_grad(set_to_none=True)
-        if state.scales_loss:
-            total = state.optimizer.scale_loss(total)
-        total.backward()
+        (state.optimizer.scale_loss(total) if state.scales_loss else total).backward()
         state.optimizer.step()
         if state.constrained:
             self._apply_constraints()
@@ -270,7 +276,6 @@ class Trainer:
             epochs=epochs,
             steps=adapter.num_batches,
         )
-        step_function = self._train_function()
         self.stop_training = False
         logs: dict[str, Any] = {}
         with training_mode(self, True), _deferred_interrupt() as interrupted:
@@ -286,7 +291,7 @@ class Trainer:
                     for step, (bx, by, bsw) in enumerate(adapter.batches(epoch)):
                         if batch_hooks:
                             callback_list.on_train_batch_begin(step)
-                        step_function(bx, *self._targets(by, bsw))
+                        self.train_step(bx, *self._targets(by, bsw))
                         if batch_hooks:
                             callback_list.on_train_batch_end(step, batch_logs.fresh())
                         interrupted.check()
@@ -308,14 +313,6 @@ class Trainer:
                 if epochs > initial_epoch and hasattr(state.optimizer, "finalize_variable_values"):
                     state.optimizer.finalize_variable_values(self.trainable_weights)
         return self.history
-
-    def _train_function(self) -> Any:
-        state = self._compile_state
-        if state.train_function is None:
-            state.train_function = (
-                torch.compile(self.train_step) if state.jit_compile else self.train_step
-            )
-        return state.train_function
 
     # ------------------------------------------------------------------ evaluate / predict
 
@@ -434,7 +431,7 @@ class Trainer:
         self._reset_metrics()
         bx, by, bsw = next(iter(adapter.batches(0)))
         with training_mode(self, True):
-            self._train_function()(bx, *self._targets(by, bsw))
+            self.train_step(bx, *self._targets(by, bsw))
         return self._batch_result(return_dict)
 
     def test_on_batch(

@@ -1,0 +1,317 @@
+"""compile / fit / evaluate / predict: Keras parity, logs, hooks, bad input, interrupts."""
+
+from unittest import mock
+
+import numpy as np
+import pytest
+import torch
+
+import torchseq
+from torchseq import callbacks, layers
+
+keras = pytest.importorskip("keras")
+
+pytestmark = pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`:UserWarning")
+
+
+def mlp(k, activation="softmax", classes=10):
+    return k.Sequential(
+        [
+            k.Input(shape=(20,)),
+            k.layers.Dense(16, activation="relu"),
+            k.layers.Dense(16, activation="tanh"),
+            k.layers.Dense(classes, activation=activation),
+        ]
+    )
+
+
+def data(samples=96, classes=10, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((samples, 20)).astype("float32")
+    labels = rng.integers(0, classes, size=(samples, 1))
+    return x, labels, np.eye(classes, dtype="float32")[labels[:, 0]]
+
+
+def pair(builder, **compile_kwargs):
+    keras.utils.clear_session()
+    reference = builder(keras)
+    ours = builder(torchseq)
+    ours.set_weights(reference.get_weights())
+    optimizer = compile_kwargs.pop("optimizer")
+    reference.compile(optimizer=optimizer(keras), **compile_kwargs)
+    ours.compile(optimizer=optimizer(torchseq), **compile_kwargs)
+    return ours, reference
+
+
+def assert_history_close(ours, theirs, atol=2e-5):
+    assert sorted(ours.history) == sorted(theirs.history)
+    for key in theirs.history:
+        np.testing.assert_allclose(ours.history[key], theirs.history[key], atol=atol, rtol=1e-4)
+
+
+OPTIMIZERS = {
+    "sgd_nesterov": lambda k: k.optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
+    "rmsprop": lambda k: k.optimizers.RMSprop(),
+    "adam": lambda k: k.optimizers.Adam(learning_rate=0.01),
+    "adagrad": lambda k: k.optimizers.Adagrad(learning_rate=0.1),
+}
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=str)
+def test_fit_matches_keras_epoch_by_epoch(optimizer):
+    x, _, y = data()
+    ours, reference = pair(
+        mlp, optimizer=OPTIMIZERS[optimizer], loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    kwargs = dict(epochs=3, batch_size=16, shuffle=False, verbose=0, validation_split=0.25)
+    assert_history_close(ours.fit(x, y, **kwargs), reference.fit(x, y, **kwargs))
+    for a, b in zip(ours.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5, rtol=1e-4)
+    np.testing.assert_allclose(
+        ours.evaluate(x, y, verbose=0), reference.evaluate(x, y, verbose=0), rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        ours.predict(x, verbose=0), reference.predict(x, verbose=0), atol=1e-6
+    )
+
+
+def test_sparse_labels_binary_and_a_metric_function():
+    x, labels, _ = data()
+
+    def mean_pred(y_true, y_pred):
+        return torchseq.backend.mean(y_pred) if hasattr(y_pred, "grad_fn") else keras.ops.mean(
+            y_pred
+        )
+
+    ours, reference = pair(
+        lambda k: mlp(k, activation="sigmoid", classes=1),
+        optimizer=OPTIMIZERS["rmsprop"], loss="binary_crossentropy",
+        metrics=["accuracy", mean_pred],
+    )
+    binary = (labels > 4).astype("float32")
+    kwargs = dict(epochs=2, batch_size=32, shuffle=False, verbose=0)
+    assert_history_close(ours.fit(x, binary, **kwargs), reference.fit(x, binary, **kwargs))
+    assert ours.metrics_names == ["loss", "accuracy", "mean_pred"]
+    assert ours.evaluate(x, binary, verbose=0, return_dict=True).keys() == {
+        "loss", "accuracy", "mean_pred"
+    }
+
+
+def test_multi_output_losses_weights_and_metrics_match_keras():
+    def model(k):
+        inputs = k.Input(shape=(20,))
+        hidden = k.layers.Dense(8, activation="relu")(inputs)
+        age = k.layers.Dense(1, name="age")(hidden)
+        income = k.layers.Dense(3, activation="softmax", name="income")(hidden)
+        return k.Model(inputs, [age, income])
+
+    x, labels, _ = data(classes=3)
+    age = x[:, :1] * 3
+    income = np.eye(3, dtype="float32")[labels[:, 0]]
+    ours, reference = pair(
+        model, optimizer=OPTIMIZERS["rmsprop"],
+        loss={"age": "mse", "income": "categorical_crossentropy"},
+        loss_weights={"age": 0.25, "income": 1.0}, metrics={"age": ["mae"], "income": ["accuracy"]},
+    )
+    kwargs = dict(epochs=2, batch_size=32, shuffle=False, verbose=0)
+    theirs = reference.fit(x, {"age": age, "income": income}, **kwargs)
+    mine = ours.fit(x, {"age": age, "income": income}, **kwargs)
+    assert_history_close(mine, theirs)
+    assert ours.metrics_names == ["loss", "age_loss", "income_loss", "age_mae", "income_accuracy"]
+
+
+def test_evaluate_returns_the_loss_alone_without_metrics():
+    x, _, y = data()
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    assert isinstance(model.evaluate(x, y, verbose=0), float)
+    assert model.metrics_names == ["loss"]
+
+
+def test_history_params_and_epochs():
+    x, _, y = data()
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["acc"])
+    history = model.fit(x, y, epochs=3, initial_epoch=1, batch_size=32, verbose=0)
+    assert history.epoch == [1, 2]
+    assert list(history.history) == ["acc", "loss"]
+    assert history.params["epochs"] == 3 and history.params["steps"] == 3
+    assert model.history is history
+
+
+def test_on_batch_methods_and_keras2_aliases():
+    x, _, y = data()
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    loss, accuracy = model.train_on_batch(x[:16], y[:16])
+    assert loss > 0 and 0 <= accuracy <= 1
+    assert len(model.test_on_batch(x[:16], y[:16])) == 2
+    assert model.predict_on_batch(x[:5]).shape == (5, 10)
+
+    def batches():
+        while True:
+            yield x[:16], y[:16]
+
+    history = model.fit_generator(batches(), steps_per_epoch=3, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert len(model.evaluate_generator(batches(), steps=2, verbose=0)) == 2
+    assert model.predict_generator((x[i:i + 8] for i in range(0, 32, 8)), verbose=0).shape == (32, 10)
+
+
+def test_a_torch_dataloader_and_torch_native_objects():
+    x, labels, _ = data()
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(labels[:, 0]))
+    model = mlp(torchseq, activation="linear")
+    model.compile(optimizer=torch.optim.Adam, loss=torch.nn.CrossEntropyLoss())
+    before = model.evaluate(torch.utils.data.DataLoader(dataset, batch_size=32), verbose=0)
+    model.fit(torch.utils.data.DataLoader(dataset, batch_size=16, shuffle=True), epochs=5, verbose=0)
+    after = model.evaluate(torch.utils.data.DataLoader(dataset, batch_size=32), verbose=0)
+    assert after < before
+
+
+def test_frozen_layers_are_not_updated_until_recompiled():
+    x, _, y = data()
+    model = mlp(torchseq)
+    model.layers[0].trainable = False
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    frozen = model.layers[0].get_weights()
+    trained = model.layers[1].get_weights()
+    model.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_array_equal(model.layers[0].get_weights()[0], frozen[0])
+    assert not np.array_equal(model.layers[1].get_weights()[0], trained[0])
+
+
+def test_jit_compile_trains_the_same_model():
+    x, _, y = data()
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", jit_compile=True)
+    history = model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+    assert history.history["loss"][1] < history.history["loss"][0] + 1e-3
+
+
+# ---------------------------------------------------------------------- hooks and interrupts
+
+
+def test_the_hook_order_is_keras_s():
+    x, _, y = data(samples=8)
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    spy = mock.MagicMock(spec=callbacks.Callback)
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[spy],
+              validation_data=(x[:4], y[:4]))
+    names = [call[0] for call in spy.mock_calls if call[0].startswith("on_")]
+    epoch = [
+        "on_epoch_begin",
+        "on_train_batch_begin", "on_train_batch_end",
+        "on_train_batch_begin", "on_train_batch_end",
+        "on_test_begin", "on_test_batch_begin", "on_test_batch_end", "on_test_end",
+        "on_epoch_end",
+    ]
+    assert names == ["on_train_begin", *epoch, *epoch, "on_train_end"]
+
+
+def test_a_keyboard_interrupt_stops_at_a_step_boundary():
+    x, _, y = data()
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    ended = []
+
+    class Interrupt(callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:
+                raise KeyboardInterrupt
+
+        def on_train_end(self, logs=None):
+            ended.append(True)
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, batch_size=16, epochs=3, verbose=0, callbacks=[Interrupt()])
+    assert ended == [True]
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+    assert model.training is False
+
+
+def test_stop_training_from_a_callback():
+    x, _, y = data()
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    stopper = callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: setattr(model, "stop_training", epoch == 1)
+    )
+    history = model.fit(x, y, epochs=10, verbose=0, callbacks=[stopper])
+    assert history.epoch == [0, 1]
+
+
+# ---------------------------------------------------------------------- bad input
+
+
+def unchanged(model, before):
+    return all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda m, x, y: m.fit(x, y[:50], verbose=0), ValueError, "96.*50|50.*96"),
+        (lambda m, x, y: m.fit(x, y, batch_size=0, verbose=0), ValueError, "batch_size"),
+        (lambda m, x, y: m.fit(x, y, validation_split=1.5, verbose=0), ValueError,
+         "validation_split"),
+        (lambda m, x, y: m.fit(x, np.argmax(y, 1), verbose=0), ValueError,
+         "sparse_categorical_crossentropy"),
+        (lambda m, x, y: m.fit(x, {"nope": y}, verbose=0), ValueError, "nope"),
+    ],
+    ids=["lengths", "batch_size", "validation_split", "integer_labels", "unknown_output"],
+)
+def test_bad_fit_arguments_change_nothing(call, error, match):
+    x, _, y = data()
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    before = model.get_weights()
+    with pytest.raises(error, match=match):
+        call(model, x, y)
+    assert unchanged(model, before)
+
+
+def test_fit_before_compile():
+    x, _, y = data()
+    with pytest.raises(ValueError, match="compile\\(\\) before fit"):
+        mlp(torchseq).fit(x, y)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"optimizer": "adamm", "loss": "mse"}, "adam"),
+        ({"optimizer": "sgd", "loss": "msee"}, "mse"),
+        ({"optimizer": "sgd", "loss": "mse", "metrics": ["accuracyy"]}, "accuracy"),
+    ],
+)
+def test_unknown_names_list_the_valid_ones(kwargs, match):
+    x, _, y = data()
+    model = mlp(torchseq)
+    with pytest.raises(ValueError, match=match):
+        model.compile(**kwargs)
+        model.fit(x, y, verbose=0)
+
+
+def test_class_weight_with_a_dataloader_is_rejected():
+    x, labels, _ = data()
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(labels[:, 0])),
+        batch_size=8,
+    )
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="class_weight"):
+        model.fit(loader, class_weight={0: 2.0}, verbose=0)
+
+
+def test_training_leaves_the_layers_in_inference_mode():
+    x, _, y = data()
+    model = torchseq.Sequential([torchseq.Input(shape=(20,)), layers.Dense(4), layers.Dropout(0.5),
+                                 layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert not any(module.training for module in model.modules())
+    torch.testing.assert_close(model(torch.from_numpy(x)), model(torch.from_numpy(x)))
