@@ -15,6 +15,7 @@ import argparse
 import os
 import statistics
 import time
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -86,9 +87,10 @@ def convnet_torch():
 
 
 WORKLOADS = {
-    "mlp": dict(build=mlp, build_torch=mlp_torch, shape=(20,), samples=60_000, batch=128),
-    "convnet": dict(build=convnet, build_torch=convnet_torch, shape=(32, 32, 3), samples=2_048,
-                    batch=32),
+    "mlp": {"build": mlp, "build_torch": mlp_torch, "shape": (20,), "samples": 60_000,
+            "batch": 128},
+    "convnet": {"build": convnet, "build_torch": convnet_torch, "shape": (32, 32, 3),
+                "samples": 2_048, "batch": 32},
 }
 
 
@@ -150,6 +152,9 @@ def run(name: str, rounds: int, device: str, with_keras: bool) -> dict[str, floa
     theirs = None
     if with_keras:
         import keras
+
+        # The seed programs use Keras 2's input_shape=; Keras 3 warns about it every time.
+        warnings.filterwarnings("ignore", message="Do not pass an `input_shape`")
 
         theirs = spec["build"](keras)
         theirs.compile(loss="categorical_crossentropy", optimizer=sgd(keras), metrics=["accuracy"])

@@ -11,8 +11,16 @@ import numpy as np
 
 import torchseq as keras
 import torchseq.backend as K
-from torchseq.layers import Conv1D, Conv2D, Dense, Dropout, Flatten
-from torchseq.layers import GlobalAveragePooling1D, MaxPooling1D, MaxPooling2D
+from torchseq.layers import (
+    Conv1D,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAveragePooling1D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
 from torchseq.models import Sequential
 from torchseq.optimizers import SGD
 

@@ -64,7 +64,7 @@ def test_fit_matches_keras_epoch_by_epoch(optimizer):
         mlp, optimizer=OPTIMIZERS[optimizer], loss="categorical_crossentropy",
         metrics=["accuracy"],
     )
-    kwargs = dict(epochs=3, batch_size=16, shuffle=False, verbose=0, validation_split=0.25)
+    kwargs = {"epochs": 3, "batch_size": 16, "shuffle": False, "verbose": 0, "validation_split": 0.25}
     assert_history_close(ours.fit(x, y, **kwargs), reference.fit(x, y, **kwargs))
     for a, b in zip(ours.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(a, b, atol=1e-5, rtol=1e-4)
@@ -90,7 +90,7 @@ def test_sparse_labels_binary_and_a_metric_function():
         metrics=["accuracy", mean_pred],
     )
     binary = (labels > 4).astype("float32")
-    kwargs = dict(epochs=2, batch_size=32, shuffle=False, verbose=0)
+    kwargs = {"epochs": 2, "batch_size": 32, "shuffle": False, "verbose": 0}
     assert_history_close(ours.fit(x, binary, **kwargs), reference.fit(x, binary, **kwargs))
     assert ours.metrics_names == ["loss", "accuracy", "mean_pred"]
     assert ours.evaluate(x, binary, verbose=0, return_dict=True).keys() == {
@@ -114,7 +114,7 @@ def test_multi_output_losses_weights_and_metrics_match_keras():
         loss={"age": "mse", "income": "categorical_crossentropy"},
         loss_weights={"age": 0.25, "income": 1.0}, metrics={"age": ["mae"], "income": ["accuracy"]},
     )
-    kwargs = dict(epochs=2, batch_size=32, shuffle=False, verbose=0)
+    kwargs = {"epochs": 2, "batch_size": 32, "shuffle": False, "verbose": 0}
     theirs = reference.fit(x, {"age": age, "income": income}, **kwargs)
     mine = ours.fit(x, {"age": age, "income": income}, **kwargs)
     assert_history_close(mine, theirs)
@@ -315,3 +315,27 @@ def test_training_leaves_the_layers_in_inference_mode():
     model.fit(x, y, epochs=1, verbose=0)
     assert not any(module.training for module in model.modules())
     torch.testing.assert_close(model(torch.from_numpy(x)), model(torch.from_numpy(x)))
+
+
+def test_a_real_ctrl_c_waits_for_the_step_to_end():
+    import os
+    import signal
+
+    x, _, y = data()
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    seen = []
+
+    class CtrlC(callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(batch)
+            if batch == 2:
+                os.kill(os.getpid(), signal.SIGINT)  # arrives while the step is about to run
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[CtrlC()])
+    assert seen == [0, 1, 2]  # batch 2 ran to its end; batch 3 never began
+    assert len(model.history.history) == 0 or all(
+        len(values) == 0 for values in model.history.history.values()
+    )
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -96,7 +96,10 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        outputs = F.linear(inputs, self.kernel.t(), self.bias)
+        if inputs.ndim == 2 and self.bias is not None:
+            outputs = torch.addmm(self.bias, inputs, self.kernel)  # one fused kernel
+        else:
+            outputs = F.linear(inputs, self.kernel.t(), self.bias)
         return outputs if self._linear_activation else self.activation(outputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

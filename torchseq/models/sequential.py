@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import torch
 from torch import nn
 
 from torchseq.layers.input_layer import InputLayer
@@ -232,9 +233,32 @@ class SequentialModel(Model):
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         outputs = inputs
-        for layer in self._stack:
+        if type(inputs) is torch.Tensor and self._plain_stack():
+            # No hooks anywhere: run each layer's forward directly, skipping the module-call
+            # machinery that would do nothing (the per-layer cost of a small model's step).
+            for index, layer in enumerate(self._stack):
+                try:
+                    outputs = layer.forward(outputs)
+                except RuntimeError:
+                    return self._call_layers(outputs, index)  # re-raised, explained
+            return outputs
+        return self._call_layers(outputs, 0)
+
+    def _call_layers(self, outputs: Any, start: int) -> Any:
+        for layer in self._stack[start:]:
             outputs = layer(outputs)
         return outputs
+
+    def _plain_stack(self) -> bool:
+        """Every layer is built and no forward hook (ours, torch's or a user's) is set."""
+        if torch.compiler.is_compiling() or _global_hooks_set():
+            return False
+        return all(
+            layer.built
+            and not (layer._forward_hooks or layer._forward_pre_hooks
+                     or layer._backward_hooks or layer._backward_pre_hooks)
+            for layer in self._stack
+        )
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
         spec = args[0]
@@ -261,6 +285,14 @@ class SequentialModel(Model):
         for layer_config in config.get("layers", []):
             model.add(deserialize_layer(layer_config, custom_objects, owner="Sequential"))
         return model
+
+
+def _global_hooks_set() -> bool:
+    hooks = torch.nn.modules.module
+    return bool(
+        hooks._global_forward_hooks or hooks._global_forward_pre_hooks
+        or hooks._global_backward_hooks or hooks._global_backward_pre_hooks
+    )
 
 
 Sequential = SequentialModel

@@ -555,6 +555,12 @@ class Trainer:
         names = getattr(self, "input_names", None)
         return list(names) if names else None
 
+    def reset_states(self) -> None:
+        """Clear the state of every stateful layer (stateful RNNs), as Keras's model does."""
+        for module in self.modules():
+            if module is not self and callable(getattr(module, "reset_state", None)):
+                module.reset_state()
+
     def reset_metrics(self) -> None:
         """Reset the loss trackers and metrics (Keras's ``model.reset_metrics()``)."""
         self._reset_metrics()
