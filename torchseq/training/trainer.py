@@ -503,7 +503,7 @@ class Trainer:
         state = self._compile_state
         if state.ready:
             return
-        x, y, sample_weight = next(iter(adapter.batches(0)))
+        x, y, sample_weight = adapter.peek()
         with torch.no_grad(), training_mode(self, False):
             y_pred = self._flat_outputs(self(x))
         targets, _ = self._targets(y, sample_weight)
