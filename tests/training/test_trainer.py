@@ -339,3 +339,14 @@ def test_a_real_ctrl_c_waits_for_the_step_to_end():
         len(values) == 0 for values in model.history.history.values()
     )
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_finite_generator_trains_on_every_batch():
+    x, _, y = data()
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    counted = []
+    counter = callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: counted.append(batch))
+    batches = ((x[i:i + 32], y[i:i + 32]) for i in range(0, 96, 32))
+    model.fit(batches, steps_per_epoch=3, epochs=1, verbose=0, callbacks=[counter])
+    assert counted == [0, 1, 2]
