@@ -24,6 +24,7 @@ from torchseq.layers.layer import Layer, training_mode
 from torchseq.training import data as data_module
 from torchseq.training.compile_utils import OutputLosses, OutputMetrics
 from torchseq.utils import tree
+from torchseq.utils.logs import pythonify_logs
 
 __all__ = ["Trainer"]
 
@@ -348,11 +349,7 @@ class Trainer:
             callback_list.on_test_begin()
             logs = self._run_evaluation(adapter, callback_list)
             callback_list.on_test_end(logs)
-        values = {key: float(value) for key, value in logs.items()}
-        if return_dict:
-            return values
-        ordered = [values[name] for name in self.metrics_names]
-        return ordered[0] if len(ordered) == 1 else ordered
+        return self._result(logs, return_dict)
 
     def _run_evaluation(self, adapter: Any, callback_list: Any = None) -> dict[str, Any]:
         self._reset_metrics()
@@ -425,33 +422,34 @@ class Trainer:
         return_dict: bool = False,
     ) -> Any:
         """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
-        self._state("train_on_batch")
-        adapter = self._adapter(x, y, sample_weight, None, None, False, class_weight, whole=True)
-        self._prepare(adapter)
-        self._reset_metrics()
-        bx, by, bsw = next(iter(adapter.batches(0)))
-        with training_mode(self, True):
-            self.train_step(bx, *self._targets(by, bsw))
-        return self._batch_result(return_dict)
+        return self._on_batch(self.train_step, True, x, y, sample_weight, class_weight, return_dict)
 
     def test_on_batch(
         self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
     ) -> Any:
-        self._state("test_on_batch")
-        adapter = self._adapter(x, y, sample_weight, None, None, False, None, whole=True)
-        self._prepare(adapter)
-        self._reset_metrics()
-        bx, by, bsw = next(iter(adapter.batches(0)))
-        with training_mode(self, False):
-            self.test_step(bx, *self._targets(by, bsw))
-        return self._batch_result(return_dict)
+        """Loss (and metrics) of one batch, no update."""
+        return self._on_batch(self.test_step, False, x, y, sample_weight, None, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
         with training_mode(self, False), torch.no_grad():
             return _concatenate_to_numpy([self.predict_step(_as_tensors(x))])
 
-    def _batch_result(self, return_dict: bool) -> Any:
-        values = {key: float(value) for key, value in self._logs().items()}
+    def _on_batch(
+        self, step: Any, training: bool, x: Any, y: Any, sample_weight: Any, class_weight: Any,
+        return_dict: bool,
+    ) -> Any:
+        self._state(step.__name__.replace("_step", "_on_batch"))
+        adapter = self._adapter(x, y, sample_weight, None, None, False, class_weight, whole=True)
+        self._prepare(adapter)
+        self._reset_metrics()
+        bx, by, bsw = adapter.peek()
+        with training_mode(self, training):
+            step(bx, *self._targets(by, bsw))
+        return self._result(self._logs(), return_dict)
+
+    def _result(self, logs: Mapping[str, Any], return_dict: bool) -> Any:
+        """``evaluate``'s return value: a dict, the loss alone, or ``[loss, *metrics]``."""
+        values = pythonify_logs(logs)  # one device read for all values
         if return_dict:
             return values
         ordered = [values[name] for name in self.metrics_names]
