@@ -350,3 +350,16 @@ def test_a_finite_generator_trains_on_every_batch():
     batches = ((x[i:i + 32], y[i:i + 32]) for i in range(0, 96, 32))
     model.fit(batches, steps_per_epoch=3, epochs=1, verbose=0, callbacks=[counter])
     assert counted == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [("one_hot", "categorical_crossentropy"), ("labels", "sparse_categorical_crossentropy")],
+)
+def test_crossentropy_is_chosen_from_the_shapes(target, expected):
+    x, labels, one_hot = data()
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="crossentropy", metrics=["mse", "mse"])
+    model.fit(x, one_hot if target == "one_hot" else labels, epochs=1, verbose=0)
+    assert model._compile_state.loss.entries[0][1].fn.__name__ == expected
+    assert model.metrics_names == ["loss", "mse", "mse_1"]

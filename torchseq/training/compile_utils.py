@@ -16,6 +16,7 @@ from torch import nn
 
 from torchseq import losses as losses_module
 from torchseq import metrics as metrics_module
+from torchseq.losses.registry import SHAPE_DEPENDENT_NAMES
 
 __all__ = ["OutputLosses", "OutputMetrics", "per_output"]
 
@@ -92,8 +93,10 @@ class OutputLosses(nn.Module):
         for index, (identifier, weight) in enumerate(zip(resolved, weights)):
             if identifier is None:
                 continue
+            # "crossentropy" is resolved from the shapes, on the first batch (check_targets).
+            loss_fn = None if _needs_shapes(identifier) else losses_module.resolve(identifier)
             self.entries.append(
-                (index, _as_keras_loss(losses_module.resolve(identifier)), 1.0 if weight is None else float(weight))
+                (index, _as_keras_loss(loss_fn), 1.0 if weight is None else float(weight))
             )
         if not self.entries:
             raise ValueError("compile: a loss is needed to train; received loss=None")
@@ -137,14 +140,19 @@ class OutputLosses(nn.Module):
 
     def check_targets(self, y_true: list[Any], y_pred_shapes: list[tuple]) -> None:
         """Reject targets that do not fit their loss, before any weight changes."""
-        for index, loss_fn, _ in self.entries:
+        for position, (index, loss_fn, weight) in enumerate(self.entries):
             target = y_true[index]
             if target is None:
                 raise ValueError(
                     f"fit: output {self.output_names[index]!r} has a loss but no target was given"
                 )
+            identifier = self.identifiers[index]
+            if loss_fn is None:
+                loss_fn = losses_module.resolve(identifier, tuple(target.shape), y_pred_shapes[index])
+                self.entries[position] = (index, loss_fn, weight)
+                identifier = loss_fn
             losses_module.check_target(
-                self.identifiers[index], tuple(target.shape), y_pred_shapes[index], target.dtype
+                identifier, tuple(target.shape), y_pred_shapes[index], target.dtype
             )
 
 
@@ -178,10 +186,10 @@ class OutputMetrics(nn.Module):
                         identifier, tuple(y_true[index].shape), y_pred_shapes[index],
                         loss=self._losses[index],
                     )
+                    name = metric.name
                     if len(self.output_names) > 1:
-                        metric.log_name = f"{self.output_names[index]}_{metric.name}"
-                    else:
-                        metric.log_name = metric.name
+                        name = f"{self.output_names[index]}_{name}"
+                    metric.log_name = _unique(name, self.names)
                     self.entries.append((index, weighted, metric))
                     objects.append(metric)
         self.metric_objects = objects
@@ -198,6 +206,19 @@ class OutputMetrics(nn.Module):
     @property
     def names(self) -> list[str]:
         return [metric.log_name for _, _, metric in self.entries]
+
+
+def _unique(name: str, taken: list[str]) -> str:
+    """Keras's compile suffixes a repeated metric name: ``mse``, ``mse_1``, ..."""
+    candidate, count = name, 0
+    while candidate in taken:
+        count += 1
+        candidate = f"{name}_{count}"
+    return candidate
+
+
+def _needs_shapes(identifier: Any) -> bool:
+    return isinstance(identifier, str) and identifier.lower() in SHAPE_DEPENDENT_NAMES
 
 
 def _as_list(entry: Any) -> list[Any]:
