@@ -363,3 +363,23 @@ def test_crossentropy_is_chosen_from_the_shapes(target, expected):
     model.fit(x, one_hot if target == "one_hot" else labels, epochs=1, verbose=0)
     assert model._compile_state.loss.entries[0][1].fn.__name__ == expected
     assert model.metrics_names == ["loss", "mse", "mse_1"]
+
+
+def test_temporal_sample_weights_match_keras():
+    def model(k):
+        inputs = k.Input(shape=(5, 3))
+        return k.Model(inputs, k.layers.TimeDistributed(k.layers.Dense(2, activation="softmax"))(inputs))
+
+    rng = np.random.default_rng(1)
+    x = rng.random((32, 5, 3)).astype("float32")
+    y = np.eye(2, dtype="float32")[rng.integers(0, 2, size=(32, 5))]
+    weights = rng.random((32, 5)).astype("float32")
+    keras.utils.clear_session()
+    reference = model(keras)
+    ours = model(torchseq)
+    ours.set_weights(reference.get_weights())
+    reference.compile(optimizer=keras.optimizers.SGD(0.1), loss="categorical_crossentropy")
+    ours.compile(optimizer=torchseq.optimizers.SGD(0.1), loss="categorical_crossentropy",
+                 sample_weight_mode="temporal")
+    kwargs = {"epochs": 2, "batch_size": 8, "shuffle": False, "verbose": 0, "sample_weight": weights}
+    assert_history_close(ours.fit(x, y, **kwargs), reference.fit(x, y, **kwargs))
