@@ -383,3 +383,30 @@ def test_temporal_sample_weights_match_keras():
                  sample_weight_mode="temporal")
     kwargs = {"epochs": 2, "batch_size": 8, "shuffle": False, "verbose": 0, "sample_weight": weights}
     assert_history_close(ours.fit(x, y, **kwargs), reference.fit(x, y, **kwargs))
+
+
+def test_losses_added_in_call_and_by_regularizers_join_the_training_loss():
+    class Penalty(torchseq.Layer):
+        def call(self, inputs):
+            self.add_loss(torch.tensor(10.0))
+            return inputs
+
+    x, _, y = data()
+    plain = torchseq.Sequential([torchseq.Input(shape=(20,)), layers.Dense(10, activation="softmax")])
+    penalised = torchseq.Sequential(
+        [torchseq.Input(shape=(20,)), Penalty(), layers.Dense(10, activation="softmax")]
+    )
+    regularised = torchseq.Sequential(
+        [torchseq.Input(shape=(20,)),
+         layers.Dense(10, activation="softmax", kernel_regularizer=torchseq.regularizers.l2(1.0))]
+    )
+    penalised.set_weights(plain.get_weights())
+    regularised.set_weights(plain.get_weights())
+    for model in (plain, penalised, regularised):
+        model.compile(optimizer=torchseq.optimizers.SGD(0.0), loss="categorical_crossentropy")
+    base = plain.evaluate(x, y, verbose=0)
+    assert penalised.evaluate(x, y, verbose=0) == pytest.approx(base + 10.0, rel=1e-5)
+    l2 = float((plain.layers[0].kernel.detach() ** 2).sum())
+    assert regularised.evaluate(x, y, verbose=0) == pytest.approx(base + l2, rel=1e-5)
+    history = penalised.fit(x, y, epochs=1, verbose=0)
+    assert history.history["loss"][0] == pytest.approx(base + 10.0, rel=1e-4)

@@ -40,6 +40,7 @@ class Trainer:
     """The training API mixed into ``Model``; mirrors Keras's ``Trainer``."""
 
     stop_training = False
+    compiled = False
 
     # ------------------------------------------------------------------ compile
 
@@ -68,9 +69,11 @@ class Trainer:
             weighted_metrics: Metrics that take ``sample_weight`` / ``class_weight``.
             run_eagerly: Accepted; the step always runs eagerly unless ``jit_compile``.
             steps_per_execution: Accepted for compatibility; must be a positive int.
-            jit_compile: ``True`` compiles the training step with ``torch.compile``;
-                ``"auto"`` and ``False`` run eagerly.
-            sample_weight_mode: ``None`` or ``"temporal"`` (2-D sample weights, per step).
+            jit_compile: ``True`` compiles the forward pass and loss with ``torch.compile``
+                (backward and the optimizer step stay eager); ``"auto"`` and ``False`` run
+                eagerly.
+            sample_weight_mode: ``None`` or ``"temporal"`` (Keras 2's switch for 2-D, per
+                time step, sample weights; they are accepted either way).
         """
         unknown = sorted(set(kwargs) - {"experimental_run_tf_function", "target_tensors"})
         if unknown:
@@ -100,7 +103,6 @@ class Trainer:
             metrics=compiled_metrics,
             output_names=output_names,
             jit_compile=jit_compile is True,
-            sample_weight_mode=sample_weight_mode,
             parameters=None,
             loss_function=None,
             ready=False,
@@ -109,14 +111,6 @@ class Trainer:
         self.compiled = True
         if self.built:
             self._attach_optimizer()
-
-    @property
-    def compiled(self) -> bool:
-        return self.__dict__.get("_compiled", False)
-
-    @compiled.setter
-    def compiled(self, value: bool) -> None:
-        self.__dict__["_compiled"] = bool(value)
 
     @property
     def metrics_names(self) -> list[str]:
@@ -504,6 +498,10 @@ class Trainer:
         x, y, sample_weight = adapter.peek()
         with torch.no_grad(), training_mode(self, False):
             y_pred = self._flat_outputs(self(x))
+        if state.parameters is not None and any(
+            module._call_losses for module in self.modules() if isinstance(module, Layer)
+        ):
+            state.regularized = True  # a layer adds losses in call() (add_loss)
         targets, _ = self._targets(y, sample_weight)
         shapes = [tuple(p.shape) for p in y_pred]
         if state.loss is not None:
