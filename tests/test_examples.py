@@ -3,6 +3,8 @@
 import pathlib
 import runpy
 
+import pytest
+
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -51,6 +53,7 @@ def test_quickstart(capsys):
     assert "State dict keys: ['layers.1.kernel', 'layers.1.bias'" in out
 
 
+@pytest.mark.filterwarnings("ignore:SGD\\(decay=...\\) is Keras 2:DeprecationWarning")
 def test_keras2_guide_training(capsys, monkeypatch):
     monkeypatch.setenv("SMOKE", "1")
     out = run_example("keras2_guide_training.py", capsys)

@@ -16,6 +16,8 @@ import torch
 from tests.optimizers.harness import OptimizerCase, check_parity
 from torchseq.optimizers import SGD, Adam, Nadam, RMSprop, schedules
 
+pytestmark = pytest.mark.filterwarnings("ignore:.*decay=...\\) is Keras 2:DeprecationWarning")
+
 PARITY_CASES = [
     OptimizerCase("SGD", {"clipnorm": 1.0}),
     OptimizerCase("Adam", {"clipnorm": 0.5}),

@@ -15,6 +15,8 @@ from tests.optimizers.harness import (
 )
 from torchseq.optimizers import SGD
 
+pytestmark = pytest.mark.filterwarnings("ignore:.*decay=...\\) is Keras 2:DeprecationWarning")
+
 CASES = [
     OptimizerCase("SGD"),
     OptimizerCase("SGD", {"learning_rate": 0.1}),
@@ -99,3 +101,8 @@ def test_config_matches_keras(keras):
     check_config_matches_keras(
         keras, "SGD", {"learning_rate": 0.02, "momentum": 0.9, "nesterov": True, "clipnorm": 1.0}
     )
+
+
+def test_keras2_decay_warns_that_keras2_deprecated_it():
+    with pytest.warns(DeprecationWarning, match="Keras 2's time decay"):
+        SGD(lr=0.01, decay=1e-6)

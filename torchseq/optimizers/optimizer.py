@@ -13,6 +13,8 @@ mirrors it on the device.
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -137,6 +139,14 @@ class Optimizer(torch.optim.Optimizer):
         )
         self._rate = ScheduleSlot(owner, check_number(owner, "decay", decay, low=0))
         rate = self._rate.accept(learning_rate)
+        if decay:
+            warnings.warn(
+                f"{owner}(decay=...) is Keras 2's time decay, which Keras 2 itself deprecated; "
+                "it still works here. Prefer learning_rate=optimizers.schedules."
+                "InverseTimeDecay(...).",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         self._iteration_count = 0
         self._iterations = torch.zeros((), dtype=torch.int64)
         self._extra_state: dict[str, float] = {}
