@@ -27,7 +27,7 @@ from torchseq import config
 from torchseq.layers.symbolic import KerasTensor, Node, infer_output_spec, is_symbolic
 from torchseq.utils import naming, tree
 
-__all__ = ["InputSpec", "Layer"]
+__all__ = ["InputSpec", "Layer", "WeightLayout"]
 
 _INPUT_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape")
 
@@ -68,12 +68,29 @@ class InputSpec:
                 )
 
 
+class WeightLayout:
+    """A stored layout that a permutation cannot express (e.g. a recurrent kernel's gate order).
+
+    Subclasses convert between the Keras value and the stored tensor; ``add_weight(layout=...)``
+    accepts an instance wherever it accepts a permutation.
+    """
+
+    def stored_shape(self, keras_shape: tuple[int, ...]) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def to_stored(self, keras_value: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def to_keras(self, stored: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
 @dataclasses.dataclass
 class _WeightSpec:
     """How a weight relates to Keras: layout, regularizer, constraint."""
 
     trainable: bool
-    layout: tuple[int, ...] | None = None  # storage = keras_value.permute(layout)
+    layout: tuple[int, ...] | WeightLayout | None = None  # Keras value -> stored tensor
     regularizer: Any = None
     constraint: Any = None
 
@@ -159,7 +176,7 @@ class Layer(LazyModuleMixin, nn.Module):
         constraint: Any = None,
         name: str | None = None,
         *,
-        layout: tuple[int, ...] | None = None,
+        layout: tuple[int, ...] | WeightLayout | None = None,
     ) -> torch.Tensor:
         """Create (or materialise) a weight and return it.
 
@@ -176,7 +193,8 @@ class Layer(LazyModuleMixin, nn.Module):
             regularizer: Regularizer or its name, counted in ``layer.losses``.
             constraint: Constraint or its name, applied after each optimizer step.
             name: Weight name; the attribute it is registered under.
-            layout: Permutation from the Keras shape to the stored shape.
+            layout: Permutation from the Keras shape to the stored shape, or a
+                ``WeightLayout`` for conversions a permutation cannot express.
         """
         from torchseq import constraints, initializers, regularizers
 
@@ -190,7 +208,7 @@ class Layer(LazyModuleMixin, nn.Module):
         if initializer is None:
             initializer = "glorot_uniform" if dtype.is_floating_point else "zeros"
         initializer = initializers.get(initializer)
-        stored_shape = shape if layout is None else tuple(shape[axis] for axis in layout)
+        stored_shape = _stored_shape(shape, layout)
 
         existing = self._parameters.get(name, self._buffers.get(name))
         if existing is not None and not is_lazy(existing):
@@ -203,8 +221,7 @@ class Layer(LazyModuleMixin, nn.Module):
         else:
             with torch.no_grad():
                 value = torch.as_tensor(initializer(shape, dtype=dtype), dtype=dtype)
-                if layout is not None:
-                    value = value.permute(layout)
+                value = _to_stored(value, layout)
                 if existing is not None:
                     existing.materialize(stored_shape)
                     existing.copy_(value)
@@ -351,10 +368,7 @@ class Layer(LazyModuleMixin, nn.Module):
                 )
         with torch.no_grad():
             for (tensor, layout), array in zip(entries, arrays):
-                value = torch.as_tensor(array)
-                if layout is not None:
-                    value = value.permute(layout)
-                tensor.copy_(value)
+                tensor.copy_(_to_stored(torch.as_tensor(array), layout))
 
     @property
     def trainable(self) -> bool:
@@ -407,7 +421,7 @@ class Layer(LazyModuleMixin, nn.Module):
                 tensor = self._parameters.get(name)
                 if spec.constraint is not None and tensor is not None and not is_lazy(tensor):
                     value = spec.constraint(_keras_view(tensor, spec.layout))
-                    tensor.copy_(value if spec.layout is None else value.permute(spec.layout))
+                    tensor.copy_(_to_stored(value, spec.layout))
         for child in self._tracked_modules():
             if isinstance(child, Layer):
                 child._apply_constraints()
@@ -649,17 +663,43 @@ def _plain_module_weights(module: nn.Module) -> list[torch.Tensor]:
     return params + buffers
 
 
-def _keras_view(tensor: torch.Tensor, layout: tuple[int, ...] | None) -> torch.Tensor:
+def _keras_view(
+    tensor: torch.Tensor, layout: tuple[int, ...] | WeightLayout | None
+) -> torch.Tensor:
     if layout is None:
         return tensor
+    if isinstance(layout, WeightLayout):
+        return layout.to_keras(tensor)
     return tensor.permute(_inverse(layout))
 
 
-def _keras_shape(tensor: torch.Tensor, layout: tuple[int, ...] | None) -> tuple[int, ...]:
+def _to_stored(value: torch.Tensor, layout: tuple[int, ...] | WeightLayout | None) -> torch.Tensor:
+    if layout is None:
+        return value
+    if isinstance(layout, WeightLayout):
+        return layout.to_stored(value)
+    return value.permute(layout)
+
+
+def _stored_shape(
+    shape: tuple[int, ...], layout: tuple[int, ...] | WeightLayout | None
+) -> tuple[int, ...]:
+    if layout is None:
+        return shape
+    if isinstance(layout, WeightLayout):
+        return tuple(layout.stored_shape(shape))
+    return tuple(shape[axis] for axis in layout)
+
+
+def _keras_shape(
+    tensor: torch.Tensor, layout: tuple[int, ...] | WeightLayout | None
+) -> tuple[int, ...]:
     return tuple(_keras_view(tensor, layout).shape)
 
 
-def _to_keras_array(tensor: torch.Tensor, layout: tuple[int, ...] | None) -> np.ndarray:
+def _to_keras_array(
+    tensor: torch.Tensor, layout: tuple[int, ...] | WeightLayout | None
+) -> np.ndarray:
     return _keras_view(tensor.detach(), layout).cpu().numpy().copy()
 
 

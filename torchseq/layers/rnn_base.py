@@ -1,0 +1,238 @@
+"""``RNN``: runs a recurrent cell over the time axis; the base of SimpleRNN, LSTM and GRU.
+
+Subclasses with a fused torch kernel override ``_fused_run``; everything else (custom cells,
+masks, recurrent dropout, custom activations) goes through a Python step loop over time.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import torch
+
+from torchseq.layers.layer import InputSpec, Layer
+
+__all__ = ["RNN"]
+
+
+class RNN(Layer):
+    """Runs ``cell`` over the time axis of ``(batch, timesteps, features)`` inputs.
+
+    Mirrors ``keras.layers.RNN``. The cell is a layer with a ``state_size`` (an int or a list
+    of ints) whose ``call(inputs, states, training=None)`` returns ``(output, new_states)``.
+
+    Args:
+        cell: The recurrent cell.
+        return_sequences: Return the output of every step (default ``False``: the last one).
+        return_state: Also return the final states, as ``[output, *states]``.
+        go_backwards: Process the sequence backwards; sequence outputs are in processing order.
+        stateful: Carry the final states of a batch into the next batch (needs a fixed batch
+            size from ``batch_size=``, ``batch_input_shape=`` or ``Input(batch_size=)``).
+        unroll: Accepted for Keras compatibility; the loop is never symbolically unrolled.
+        zero_output_for_mask: Output zeros (instead of the previous output) at masked steps.
+
+    Input shape: ``(batch, timesteps, features)``. Output shape: ``(batch, timesteps, units)``
+    with ``return_sequences``, else ``(batch, units)``; with ``return_state`` a list
+    ``[output, state_1, ...]`` where each state is ``(batch, state_size)``.
+
+    Example:
+        >>> layer = RNN(LSTMCell(4), return_sequences=True)
+        >>> layer(torch.ones(2, 5, 3)).shape
+        torch.Size([2, 5, 4])
+    """
+
+    def __init__(
+        self,
+        cell: Layer,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        zero_output_for_mask: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(cell, (list, tuple)):
+            raise TypeError(
+                f"{type(self).__name__}: a list of cells (StackedRNNCells) is not supported, "
+                f"received: cell={cell!r}"
+            )
+        if not hasattr(cell, "state_size") or not callable(getattr(cell, "call", None)):
+            raise TypeError(
+                f"{type(self).__name__}: cell must be a layer with a `state_size` attribute "
+                f"and a `call(inputs, states)` method, received: cell={cell!r}"
+            )
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = bool(stateful)
+        self.unroll = bool(unroll)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.supports_masking = True
+        self._states: list[torch.Tensor] | None = None
+        self._batch_size: int | None = None
+        self._cell_takes_training = "training" in inspect.signature(cell.call).parameters
+
+    @property
+    def state_sizes(self) -> list[int]:
+        """The size of each state, as a list."""
+        size = self.cell.state_size
+        return list(size) if isinstance(size, (list, tuple)) else [size]
+
+    @property
+    def output_size(self) -> int:
+        return getattr(self.cell, "output_size", None) or self.state_sizes[0]
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) != 3:
+            raise ValueError(
+                f'Layer "{self.name}" expects inputs of shape (batch, timesteps, features), '
+                f"received input shape {input_shape}"
+            )
+        if self.stateful:
+            batch = input_shape[0]
+            if batch is None and self._batch_input_shape is not None:
+                batch = self._batch_input_shape[0]
+            if batch is None:
+                raise ValueError(
+                    f'Layer "{self.name}" is stateful, so it needs a fixed batch size: pass '
+                    "batch_size= (with input_shape=), batch_input_shape=, or "
+                    "Input(batch_size=...); received input shape with an unknown batch size "
+                    f"{input_shape}"
+                )
+            self._batch_size = int(batch)
+        step_shape = (input_shape[0], input_shape[-1])
+        if isinstance(self.cell, Layer):
+            if not self.cell.built:
+                self.cell._build_for(step_shape)
+        elif hasattr(self.cell, "build"):
+            self.cell.build(step_shape)
+        self.input_spec = InputSpec(ndim=3, axes={-1: input_shape[-1]})
+
+    def call(
+        self,
+        sequences: torch.Tensor,
+        initial_state: Any = None,
+        mask: torch.Tensor | None = None,
+        training: bool | None = None,
+    ) -> Any:
+        training = self.training if training is None else bool(training)
+        states = self._initial_states(sequences, initial_state)
+        reset_masks = getattr(self.cell, "_reset_dropout_masks", None)
+        if reset_masks is not None:
+            reset_masks()
+        result = None if mask is not None else self._fused_run(sequences, states, training)
+        if result is None:
+            result = self._step_loop(sequences, states, mask, training)
+        last, outputs, states = result
+        if self.stateful:
+            self._states = [state.detach() for state in states]
+        output = outputs if self.return_sequences else last
+        return [output, *states] if self.return_state else output
+
+    def _fused_run(self, sequences: torch.Tensor, states: list, training: bool) -> Any:
+        """``(last_output, outputs, states)`` from one fused kernel, or ``None`` if none fits."""
+        return None
+
+    def _step_loop(
+        self, sequences: torch.Tensor, states: list, mask: torch.Tensor | None, training: bool
+    ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+        steps = sequences.unbind(1)
+        step_masks = mask.to(torch.bool).unbind(1) if mask is not None else None
+        order = range(len(steps) - 1, -1, -1) if self.go_backwards else range(len(steps))
+        kwargs = {"training": training} if self._cell_takes_training else {}
+        outputs: list[torch.Tensor] = []
+        previous = None
+        for time in order:
+            output, new_states = self.cell.call(steps[time], states, **kwargs)
+            new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
+            if step_masks is not None:
+                keep = step_masks[time][:, None]
+                if previous is None or self.zero_output_for_mask:
+                    previous = torch.zeros_like(output)
+                output = torch.where(keep, output, previous)
+                new_states = [torch.where(keep, new, old) for new, old in zip(new_states, states)]
+            outputs.append(output)
+            states, previous = new_states, output
+        return outputs[-1], torch.stack(outputs, dim=1), states
+
+    def _initial_states(self, sequences: torch.Tensor, initial_state: Any) -> list[torch.Tensor]:
+        batch = sequences.shape[0]
+        if self.stateful and batch != self._batch_size:
+            raise ValueError(
+                f'Layer "{self.name}" is stateful with a fixed batch size of {self._batch_size}, '
+                f"received a batch of {batch} samples"
+            )
+        if initial_state is not None:
+            return self._checked_initial_states(initial_state, batch)
+        if self.stateful and self._states is not None:
+            return self._states
+        return [sequences.new_zeros(batch, size) for size in self.state_sizes]
+
+    def _checked_initial_states(self, initial_state: Any, batch: int) -> list[torch.Tensor]:
+        if isinstance(initial_state, torch.Tensor):
+            initial_state = [initial_state]
+        states = list(initial_state)
+        if len(states) != len(self.state_sizes):
+            raise ValueError(
+                f'Layer "{self.name}" expects {len(self.state_sizes)} initial state(s), '
+                f"received {len(states)}"
+            )
+        for state, size in zip(states, self.state_sizes):
+            if tuple(state.shape) != (batch, size):
+                raise ValueError(
+                    f'Layer "{self.name}": expected an initial state of shape {(batch, size)}, '
+                    f"received shape {tuple(state.shape)}"
+                )
+        return states
+
+    def reset_state(self) -> None:
+        """Forget the carried states of a stateful layer (the next batch starts from zeros)."""
+        self._states = None
+
+    def reset_states(self) -> None:
+        """Keras-2 spelling of :meth:`reset_state`."""
+        self.reset_state()
+
+    def compute_output_shape(self, input_shape: tuple) -> Any:
+        batch, timesteps = input_shape[0], input_shape[1]
+        if self.return_sequences:
+            output_shape = (batch, timesteps, self.output_size)
+        else:
+            output_shape = (batch, self.output_size)
+        if self.return_state:
+            return [output_shape, *[(batch, size) for size in self.state_sizes]]
+        return output_shape
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask, *[None for _ in self.state_sizes]]
+        return output_mask
+
+    def get_config(self) -> dict[str, Any]:
+        config = {
+            **super().get_config(),
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "unroll": self.unroll,
+            "zero_output_for_mask": self.zero_output_for_mask,
+        }
+        if type(self) is RNN:
+            from torchseq.layers.serialization import serialize_layer
+
+            config["cell"] = serialize_layer(self.cell)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> RNN:
+        if cls is RNN:
+            from torchseq.layers.serialization import deserialize_layer
+
+            config = {**config, "cell": deserialize_layer(config["cell"])}
+        return cls(**config)
