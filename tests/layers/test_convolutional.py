@@ -1,4 +1,4 @@
-"""Tests for torchseq.layers.convolutional: Conv1D and Conv2D."""
+"""Tests for torchseq.layers.convolutional: Conv1D, Conv2D and Conv3D."""
 
 from __future__ import annotations
 
@@ -7,9 +7,16 @@ import pytest
 import torch
 
 from tests.layers.harness import LayerCase, check_layer, keras_layer, make_inputs, to_numpy
-from torchseq.layers.convolutional import Conv1D, Conv2D, Convolution1D, Convolution2D
+from torchseq.layers.convolutional import (
+    Conv1D,
+    Conv2D,
+    Conv3D,
+    Convolution1D,
+    Convolution2D,
+    Convolution3D,
+)
 from torchseq.layers.input_layer import Input
-from torchseq.layers.pooling import MaxPooling2D
+from torchseq.layers.pooling import GlobalAveragePooling3D, MaxPooling2D, MaxPooling3D
 
 # Keras's own Variable.__array__ predates numpy 2's copy keyword; the warning is not ours.
 pytestmark = pytest.mark.filterwarnings(
@@ -84,8 +91,28 @@ CONV1D_CASES = [
     ),
 ]
 
+CONV3D_CASES = [
+    LayerCase(Conv3D, {"filters": 3, "kernel_size": 2}, (2, 4, 5, 3, 2)),
+    LayerCase(Conv3D, {"filters": 3, "kernel_size": 3, "padding": "same"}, (2, 4, 5, 3, 2)),
+    LayerCase(
+        Conv3D, {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}, (2, 5, 4, 3, 2)
+    ),
+    LayerCase(
+        Conv3D, {"filters": 3, "kernel_size": (2, 3, 1), "strides": (1, 2, 2)}, (2, 4, 5, 3, 2)
+    ),
+    LayerCase(Conv3D, {"filters": 3, "kernel_size": 2, "dilation_rate": 2}, (2, 4, 5, 3, 2)),
+    LayerCase(Conv3D, {"filters": 4, "kernel_size": 2, "groups": 2}, (2, 3, 4, 3, 4)),
+    LayerCase(Conv3D, {"filters": 3, "kernel_size": 2, "use_bias": False}, (2, 3, 4, 3, 2)),
+    LayerCase(Conv3D, {"filters": 3, "kernel_size": 2, "data_format": CF}, (2, 2, 4, 5, 3)),
+    LayerCase(
+        Conv3D,
+        {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same", "data_format": CF},
+        (2, 2, 5, 4, 3),
+    ),
+]
 
-@pytest.mark.parametrize("case", CONV2D_CASES + CONV1D_CASES, ids=str)
+
+@pytest.mark.parametrize("case", CONV2D_CASES + CONV1D_CASES + CONV3D_CASES, ids=str)
 def test_layer(case: LayerCase) -> None:
     check_layer(case)
 
@@ -93,7 +120,7 @@ def test_layer(case: LayerCase) -> None:
 # Gradients through the padding paths (uneven "same", causal) and grouped kernels.
 GRADIENT_CASES = [
     case
-    for case in CONV2D_CASES + CONV1D_CASES
+    for case in CONV2D_CASES + CONV1D_CASES + CONV3D_CASES
     if case.kwargs.get("padding", "valid").lower() != "valid" or "groups" in case.kwargs
 ]
 
@@ -226,6 +253,31 @@ def test_regularizer_and_constraint_see_keras_layout() -> None:
 def test_aliases() -> None:
     assert Convolution1D is Conv1D
     assert Convolution2D is Conv2D
+    assert Convolution3D is Conv3D
+
+
+def test_conv3d_kernel_layout_and_output_shape() -> None:
+    layer = Conv3D(5, (1, 2, 3))
+    assert layer.compute_output_shape((None, 4, None, 6, 3)) == (None, 4, None, 4, 5)
+    outputs = layer(torch.randn(2, 4, 5, 6, 3))
+    assert outputs.shape == (2, 4, 4, 4, 5)
+    assert outputs.is_contiguous()
+    assert layer.kernel.shape == (5, 3, 1, 2, 3)
+    assert [w.shape for w in layer.get_weights()] == [(1, 2, 3, 3, 5), (5,)]
+
+
+def test_conv3d_kernel_larger_than_input() -> None:
+    with pytest.raises(ValueError, match=r'Conv3D "conv3d".*spans \(3, 3, 3\).*size \(4, 2, 4\)'):
+        Conv3D(2, 3)(Input(shape=(4, 2, 4, 3)))
+
+
+def test_conv3d_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match=r"Conv3D: padding must be one of \['valid', 'same'\]"):
+        Conv3D(2, 3, padding="causal")
+    with pytest.raises(ValueError, match=r"Conv3D: kernel_size must be.*tuple of 3"):
+        Conv3D(2, (3, 3))
+    with pytest.raises(ValueError, match=r"Conv3D: data_format must be one of"):
+        Conv3D(2, 3, data_format="ndhwc")
 
 
 # ---------------------------------------------------------------------- bad arguments
@@ -306,3 +358,26 @@ def test_wrong_channels_after_build_names_the_layer() -> None:
 def test_unknown_channels_cannot_build() -> None:
     with pytest.raises(ValueError, match=r'Conv1D "conv1d": the channel axis'):
         Conv1D(4, 3)(Input(shape=(10, None)))
+
+
+def test_volume_classifier_trains() -> None:
+    from torchseq.layers.core import Dense
+    from torchseq.models.sequential import Sequential
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 6, 6, 6, 2)).astype("float32")
+    y = (x.mean(axis=(1, 2, 3, 4)) > 0).astype("float32")[:, None]
+    model = Sequential(
+        [
+            Input((6, 6, 6, 2)),
+            Conv3D(4, 3, padding="same", activation="relu"),
+            MaxPooling3D(2),
+            GlobalAveragePooling3D(),
+            Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    history = model.fit(x, y, epochs=5, batch_size=8, verbose=0)
+    losses = history.history["loss"]
+    assert losses[-1] < losses[0]

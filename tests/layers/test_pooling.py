@@ -14,12 +14,16 @@ from torchseq.layers.input_layer import Input
 from torchseq.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
+    AveragePooling3D,
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
     MaxPooling1D,
     MaxPooling2D,
+    MaxPooling3D,
 )
 
 AvgPool1D = pooling.AvgPool1D
@@ -49,6 +53,14 @@ MAX_CASES = [
     LayerCase(MaxPooling1D, {"pool_size": 3, "padding": "same"}, (2, 8, 3)),
     LayerCase(MaxPooling1D, {"pool_size": 3, "data_format": CF}, (2, 3, 8)),
     LayerCase(MaxPooling1D, {"pool_size": 2, "padding": "same", "data_format": CF}, (2, 3, 7)),
+    LayerCase(MaxPooling3D, {}, (2, 4, 5, 3, 2)),
+    LayerCase(MaxPooling3D, {"pool_size": (2, 3, 1), "strides": 1}, (2, 4, 5, 3, 2)),
+    LayerCase(MaxPooling3D, {"pool_size": 2, "strides": (1, 2, 3)}, (2, 4, 5, 7, 2)),
+    LayerCase(MaxPooling3D, {"pool_size": 3, "strides": 2, "padding": "same"}, (2, 4, 5, 3, 2)),
+    LayerCase(MaxPooling3D, {"pool_size": 2, "data_format": CF}, (2, 2, 4, 5, 3)),
+    LayerCase(
+        MaxPooling3D, {"pool_size": 2, "padding": "same", "data_format": CF}, (2, 2, 3, 5, 4)
+    ),
 ]
 
 # Keras's torch backend averages replicated border values when "same" padding is uneven
@@ -73,6 +85,12 @@ AVERAGE_CASES = [
     LayerCase(AveragePooling1D, {"pool_size": 3, "strides": 1, "padding": "same"}, (2, 7, 3)),
     LayerCase(AveragePooling1D, {"pool_size": 2, "padding": "same"}, (2, 7, 3)),
     LayerCase(AveragePooling1D, {"pool_size": 3, "data_format": CF}, (2, 3, 7)),
+    LayerCase(AveragePooling3D, {"pool_size": 2}, (2, 4, 5, 3, 2)),
+    LayerCase(AveragePooling3D, {"pool_size": (2, 3, 1), "strides": 1}, (2, 4, 5, 3, 2)),
+    LayerCase(AveragePooling3D, {"pool_size": 2, "strides": (1, 2, 3)}, (2, 4, 5, 7, 2)),
+    LayerCase(AveragePooling3D, {"pool_size": 3, "strides": 1, "padding": "same"}, (2, 4, 5, 3, 2)),
+    LayerCase(AveragePooling3D, {"pool_size": 2, "padding": "same"}, (2, 4, 6, 2, 2)),
+    LayerCase(AveragePooling3D, {"pool_size": 2, "data_format": CF}, (2, 2, 4, 5, 3)),
 ]
 
 GLOBAL_CASES = [
@@ -82,6 +100,8 @@ GLOBAL_CASES = [
         (GlobalAveragePooling1D, (2, 5, 3), (2, 3, 5)),
         (GlobalMaxPooling2D, (2, 4, 5, 3), (2, 3, 4, 5)),
         (GlobalAveragePooling2D, (2, 4, 5, 3), (2, 3, 4, 5)),
+        (GlobalMaxPooling3D, (2, 3, 4, 2, 3), (2, 3, 3, 4, 2)),
+        (GlobalAveragePooling3D, (2, 3, 4, 2, 3), (2, 3, 3, 4, 2)),
     ]
     for kwargs, shape in [
         ({}, shape),
@@ -128,6 +148,12 @@ def _reference_average(x: np.ndarray, pool: tuple, strides: tuple, channels_last
         (AveragePooling2D, {"pool_size": 4, "strides": 1}, (2, 6, 5, 3)),
         (AveragePooling2D, {"pool_size": (2, 3), "strides": (1, 2)}, (2, 5, 8, 3)),
         (AveragePooling2D, {"pool_size": 3, "strides": 2, "data_format": CF}, (2, 3, 8, 6)),
+        (AveragePooling3D, {"pool_size": 3, "strides": 2}, (2, 4, 5, 6, 2)),
+        (
+            AveragePooling3D,
+            {"pool_size": (2, 4, 1), "strides": 1, "data_format": CF},
+            (1, 2, 3, 5, 4),
+        ),
     ],
 )
 def test_same_average_counts_real_elements_only(cls: type, kwargs: dict, shape: tuple) -> None:
@@ -161,11 +187,13 @@ def test_same_max_ignores_padding() -> None:
         AveragePooling1D(4, strides=1, padding="same"),
         MaxPooling2D(4, strides=1, padding="same"),
         MaxPooling1D(3, padding="same", data_format=CF),
+        AveragePooling3D(3, strides=2, padding="same"),
+        MaxPooling3D(2, padding="same"),
     ],
     ids=lambda layer: layer.type_name,
 )
 def test_same_padding_gradients(layer: pooling._BasePooling) -> None:
-    shape = (1, 6, 5, 2) if layer.rank == 2 else (1, 2, 7)
+    shape = {1: (1, 2, 7), 2: (1, 6, 5, 2), 3: (1, 3, 4, 5, 2)}[layer.rank]
     x = torch.randn(shape, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(layer, (x,))
 
@@ -192,6 +220,14 @@ def test_seed_document_max_pooling_shape() -> None:
         (GlobalAveragePooling2D(data_format=CF, keepdims=True), (None, 5, 3, 3), (None, 5, 1, 1)),
         (GlobalAveragePooling1D(keepdims=True), (None, None, 5), (None, 1, 5)),
         (GlobalMaxPooling1D(data_format=CF), (None, 5, 9), (None, 5)),
+        (MaxPooling3D(), (None, 5, None, 4, 3), (None, 2, None, 2, 3)),
+        (
+            AveragePooling3D(3, strides=2, padding="same", data_format=CF),
+            (None, 3, 5, 6, 7),
+            (None, 3, 3, 3, 4),
+        ),
+        (GlobalMaxPooling3D(keepdims=True), (None, 4, 5, 6, 3), (None, 1, 1, 1, 3)),
+        (GlobalAveragePooling3D(data_format=CF), (None, 3, 4, 5, 6), (None, 3)),
     ],
     ids=str,
 )
@@ -201,11 +237,18 @@ def test_output_shape(layer: pooling.Layer, input_shape: tuple, expected: tuple)
 
 @pytest.mark.parametrize(
     "layer",
-    [MaxPooling2D(), AveragePooling2D(3, strides=2, padding="same"), MaxPooling1D(), AvgPool1D()],
+    [
+        MaxPooling2D(),
+        AveragePooling2D(3, strides=2, padding="same"),
+        MaxPooling1D(),
+        AvgPool1D(),
+        # torch's CPU avg_pool3d has no channels_last_3d kernel, so AveragePooling3D is absent.
+        MaxPooling3D(),
+    ],
     ids=lambda layer: layer.type_name,
 )
 def test_channels_last_output_needs_no_copy(layer: pooling._BasePooling) -> None:
-    shape = (2, 6, 7, 4) if layer.rank == 2 else (2, 8, 4)
+    shape = {1: (2, 8, 4), 2: (2, 6, 7, 4), 3: (2, 4, 6, 5, 4)}[layer.rank]
     assert layer(torch.randn(shape)).is_contiguous()
 
 
@@ -213,6 +256,7 @@ def test_average_pool_size_defaults_to_keras_2s_value() -> None:
     # Keras 3 makes pool_size required for average pooling; Keras 2 code relies on 2.
     assert AveragePooling2D().pool_size == MaxPooling2D().pool_size == (2, 2)
     assert AveragePooling1D().pool_size == MaxPooling1D().pool_size == (2,)
+    assert AveragePooling3D().pool_size == MaxPooling3D().pool_size == (2, 2, 2)
 
 
 def test_aliases_match_keras() -> None:
@@ -226,6 +270,10 @@ def test_aliases_match_keras() -> None:
         "GlobalMaxPool2D",
         "GlobalAvgPool1D",
         "GlobalAvgPool2D",
+        "MaxPool3D",
+        "AvgPool3D",
+        "GlobalMaxPool3D",
+        "GlobalAvgPool3D",
     ]
     for alias in aliases:
         ours = getattr(pooling, alias)
@@ -293,8 +341,32 @@ def test_window_larger_than_input(symbolic: bool) -> None:
         layer(inputs)
 
 
+def test_3d_window_larger_than_input() -> None:
+    with pytest.raises(
+        ValueError, match=r'MaxPooling3D "max_pooling3d".*\(3, 3, 3\).*size \(4, 2, 4\)'
+    ):
+        MaxPooling3D(3)(Input(shape=(4, 2, 4, 1)))
+
+
+def test_3d_pooling_rejects_bad_arguments() -> None:
+    with pytest.raises(
+        ValueError, match=r"AveragePooling3D: padding must be one of \['valid', 'same'\]"
+    ):
+        AveragePooling3D(2, padding="full")
+    with pytest.raises(ValueError, match=r"GlobalMaxPooling3D: data_format must be one of"):
+        GlobalMaxPooling3D(data_format="ndhwc")
+
+
 @pytest.mark.parametrize(
-    "layer", [MaxPooling2D(), GlobalAveragePooling2D(), MaxPooling1D(), GlobalMaxPooling1D()]
+    "layer",
+    [
+        MaxPooling2D(),
+        GlobalAveragePooling2D(),
+        MaxPooling1D(),
+        GlobalMaxPooling1D(),
+        AveragePooling3D(),
+        GlobalMaxPooling3D(),
+    ],
 )
 def test_wrong_rank_names_the_layer(layer: pooling.Layer) -> None:
     ndim = layer.rank + 2

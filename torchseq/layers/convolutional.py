@@ -1,4 +1,4 @@
-"""Convolution layers: ``Conv1D`` and ``Conv2D``, sharing ``_BaseConv``.
+"""Convolution layers: ``Conv1D``, ``Conv2D`` and ``Conv3D``, sharing ``_BaseConv``.
 
 Kernels are stored in torch's layout, ``(filters, in_channels // groups, *kernel_size)``, so
 ``F.conv2d`` uses them as they are; ``get_weights``/``set_weights`` show Keras's layout,
@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torchseq import activations, config, constraints, initializers, regularizers
 from torchseq.layers.layer import InputSpec, Layer
 
-__all__ = ["Conv1D", "Conv2D", "Convolution1D", "Convolution2D"]
+__all__ = ["Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D"]
 
 _Pads = list[tuple[int, int]]
 
@@ -129,7 +129,7 @@ class _BaseConv(Layer):
             )
         self.compute_output_shape(input_shape)  # rejects kernels larger than the input
         self.add_weight(
-            shape=(*self.kernel_size, channels // self.groups, self.filters),
+            shape=self._kernel_shape(channels),
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
@@ -145,6 +145,10 @@ class _BaseConv(Layer):
                 name="bias",
             )
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: channels})
+
+    def _kernel_shape(self, channels: int) -> tuple[int, ...]:
+        """The kernel's Keras shape for ``channels`` input channels."""
+        return (*self.kernel_size, channels // self.groups, self.filters)
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         x = _to_torch_layout(inputs, self._channels_last, self.rank)
@@ -279,8 +283,43 @@ class Conv2D(_BaseConv):
     rank = 2
 
 
+class Conv3D(_BaseConv):
+    """3-D convolution over volumes; mirrors ``keras.layers.Conv3D``.
+
+    Args:
+        filters: Positive int, the number of output channels.
+        kernel_size: Int or tuple of 3 ints, the window size.
+        strides: Int or tuple of 3 ints (default 1). Values above 1 cannot be combined
+            with a ``dilation_rate`` above 1.
+        padding: ``"valid"`` (no padding) or ``"same"`` (output size ``ceil(size / stride)``;
+            an odd total padding puts the extra element at the end). Case-insensitive.
+        data_format: ``"channels_last"`` or ``"channels_first"``; default
+            ``config.image_data_format()`` (``"channels_last"``).
+        dilation_rate: Int or tuple of 3 ints (default 1).
+        groups: Positive int dividing both ``filters`` and the input channels (default 1).
+        activation: Activation function or name; default none (linear).
+        use_bias: Whether to add a bias vector (default ``True``).
+        kernel_initializer: Default ``"glorot_uniform"``.
+        bias_initializer: Default ``"zeros"``.
+        kernel_regularizer, bias_regularizer, activity_regularizer: Optional regularizers.
+        kernel_constraint, bias_constraint: Optional constraints.
+
+    Input shape: ``(batch, dim1, dim2, dim3, channels)`` (channels_last) or
+    ``(batch, channels, dim1, dim2, dim3)``.
+    Output shape: ``(batch, new_dim1, new_dim2, new_dim3, filters)`` or
+    ``(batch, filters, new_dim1, new_dim2, new_dim3)``.
+
+    Example:
+        >>> Conv3D(4, 3)(torch.ones(1, 5, 6, 7, 2)).shape
+        torch.Size([1, 3, 4, 5, 4])
+    """
+
+    rank = 3
+
+
 Convolution1D = Conv1D
 Convolution2D = Conv2D
+Convolution3D = Conv3D
 
 # A 1-D convolution runs as a 2-D one over a unit height axis (see _to_torch_layout).
 _CONV_FUNCTIONS: dict[int, Callable[..., torch.Tensor]] = {1: F.conv2d, 2: F.conv2d, 3: F.conv3d}

@@ -1,5 +1,5 @@
 """Pooling layers: max and average pooling over windows (``_BasePooling``) and over the whole
-spatial extent (``_BaseGlobalPooling``), in 1-D and 2-D.
+spatial extent (``_BaseGlobalPooling``), in 1-D, 2-D and 3-D.
 
 "same" padding follows Keras (TensorFlow's convention): the output size is
 ``ceil(size / stride)``, an odd total padding puts the extra element at the end, max pooling
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -33,21 +33,32 @@ from torchseq.layers.layer import InputSpec, Layer
 __all__ = [
     "AveragePooling1D",
     "AveragePooling2D",
+    "AveragePooling3D",
     "AvgPool1D",
     "AvgPool2D",
+    "AvgPool3D",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
     "GlobalAvgPool1D",
     "GlobalAvgPool2D",
+    "GlobalAvgPool3D",
     "GlobalMaxPool1D",
     "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
     "MaxPool1D",
     "MaxPool2D",
+    "MaxPool3D",
     "MaxPooling1D",
     "MaxPooling2D",
+    "MaxPooling3D",
 ]
+
+
+_PoolFunctions = dict[int, Callable[..., torch.Tensor]]
 
 
 class _BasePooling(Layer):
@@ -62,8 +73,8 @@ class _BasePooling(Layer):
     """
 
     rank: int = 0
-    # The torch op for "valid" windows; rank 1 runs as 2-D over a unit height axis.
-    _torch_pool: Callable[..., torch.Tensor]
+    # The torch op per rank; rank 1 runs as 2-D over a unit height axis.
+    _pool_functions: ClassVar[_PoolFunctions]
 
     def __init__(
         self,
@@ -87,6 +98,7 @@ class _BasePooling(Layer):
         self._channels_last = data_format == "channels_last"
         self._torch_pool_size = _lift(pool_size, self.rank, 1)
         self._torch_strides = _lift(strides, self.rank, 1)
+        self._torch_pool = self._pool_functions[self.rank]
 
     def build(self, input_shape: tuple) -> None:
         self.input_spec.check(self.name, 0, tuple(input_shape))
@@ -133,26 +145,26 @@ class _BasePooling(Layer):
 
 
 class _BaseMaxPooling(_BasePooling):
-    _torch_pool = staticmethod(F.max_pool2d)
+    _pool_functions: ClassVar[_PoolFunctions] = {1: F.max_pool2d, 2: F.max_pool2d, 3: F.max_pool3d}
 
     def _pool_same(self, x: torch.Tensor, pads: _Pads) -> torch.Tensor:
         # -inf never wins a max, so padded elements are ignored.
         x, padding = _pad_asymmetric(x, _lift(pads, self.rank, (0, 0)), -math.inf)
-        return F.max_pool2d(x, self._torch_pool_size, self._torch_strides, padding)
+        return self._torch_pool(x, self._torch_pool_size, self._torch_strides, padding)
 
 
 class _BaseAveragePooling(_BasePooling):
-    _torch_pool = staticmethod(F.avg_pool2d)
+    _pool_functions: ClassVar[_PoolFunctions] = {1: F.avg_pool2d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 
     def _pool_same(self, x: torch.Tensor, pads: _Pads) -> torch.Tensor:
         x_padded, padding = _pad_asymmetric(x, _lift(pads, self.rank, (0, 0)), 0.0)
         if x_padded is x:  # torch excludes its own (symmetric) padding from the divisor
-            return F.avg_pool2d(
+            return self._torch_pool(
                 x, self._torch_pool_size, self._torch_strides, padding, count_include_pad=False
             )
         # Uneven padding was added as zeros: average over the whole window, then rescale
         # each output by window size / number of real elements in it.
-        outputs = F.avg_pool2d(
+        outputs = self._torch_pool(
             x_padded, self._torch_pool_size, self._torch_strides, padding, count_include_pad=True
         )
         sizes = x.shape[-self.rank :]
@@ -221,6 +233,26 @@ class MaxPooling2D(_BaseMaxPooling):
     rank = 2
 
 
+class MaxPooling3D(_BaseMaxPooling):
+    """Max over windows of a volume; mirrors ``keras.layers.MaxPooling3D`` (alias ``MaxPool3D``).
+
+    Args:
+        pool_size: Int or tuple of 3 ints (default ``(2, 2, 2)``).
+        strides: Int, tuple of 3 ints, or ``None`` (default: ``pool_size``).
+        padding: ``"valid"`` or ``"same"`` (padding is ignored by the max).
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+
+    Input shape: ``(batch, dim1, dim2, dim3, channels)`` or ``(batch, channels, dim1, dim2, dim3)``.
+    Output shape: ``(batch, pooled_dim1, pooled_dim2, pooled_dim3, channels)`` or channels first.
+
+    Example:
+        >>> MaxPooling3D(2)(torch.ones(1, 4, 5, 6, 3)).shape
+        torch.Size([1, 2, 2, 3, 3])
+    """
+
+    rank = 3
+
+
 class AveragePooling1D(_BaseAveragePooling):
     """Mean over windows of steps; mirrors ``keras.layers.AveragePooling1D`` (alias
     ``AvgPool1D``).
@@ -262,6 +294,28 @@ class AveragePooling2D(_BaseAveragePooling):
     """
 
     rank = 2
+
+
+class AveragePooling3D(_BaseAveragePooling):
+    """Mean over windows of a volume; mirrors ``keras.layers.AveragePooling3D`` (alias
+    ``AvgPool3D``).
+
+    Args:
+        pool_size: Int or tuple of 3 ints. Keras 3 requires it; the default ``(2, 2, 2)`` is
+            Keras 2's.
+        strides: Int, tuple of 3 ints, or ``None`` (default: ``pool_size``).
+        padding: ``"valid"`` or ``"same"`` (border windows average their real elements only).
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+
+    Input shape: ``(batch, dim1, dim2, dim3, channels)`` or ``(batch, channels, dim1, dim2, dim3)``.
+    Output shape: ``(batch, pooled_dim1, pooled_dim2, pooled_dim3, channels)`` or channels first.
+
+    Example:
+        >>> AveragePooling3D(2, padding="same")(torch.ones(1, 3, 4, 5, 2)).shape
+        torch.Size([1, 2, 2, 3, 2])
+    """
+
+    rank = 3
 
 
 class _BaseGlobalPooling(Layer):
@@ -412,11 +466,55 @@ class GlobalAveragePooling2D(_BaseGlobalAveragePooling):
     rank = 2
 
 
+class GlobalMaxPooling3D(_BaseGlobalMaxPooling):
+    """Max over a whole volume; mirrors ``keras.layers.GlobalMaxPooling3D`` (alias
+    ``GlobalMaxPool3D``).
+
+    Args:
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+        keepdims: Keep the spatial axes with size 1 (default ``False``).
+
+    Input shape: ``(batch, dim1, dim2, dim3, channels)`` or ``(batch, channels, dim1, dim2, dim3)``.
+    Output shape: ``(batch, channels)``; with ``keepdims``, ``(batch, 1, 1, 1, channels)`` or
+    ``(batch, channels, 1, 1, 1)``.
+
+    Example:
+        >>> GlobalMaxPooling3D()(torch.ones(2, 3, 4, 4, 5)).shape
+        torch.Size([2, 5])
+    """
+
+    rank = 3
+
+
+class GlobalAveragePooling3D(_BaseGlobalAveragePooling):
+    """Mean over a whole volume; mirrors ``keras.layers.GlobalAveragePooling3D`` (alias
+    ``GlobalAvgPool3D``).
+
+    Args:
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+        keepdims: Keep the spatial axes with size 1 (default ``False``).
+
+    Input shape: ``(batch, dim1, dim2, dim3, channels)`` or ``(batch, channels, dim1, dim2, dim3)``.
+    Output shape: ``(batch, channels)``; with ``keepdims``, ``(batch, 1, 1, 1, channels)`` or
+    ``(batch, channels, 1, 1, 1)``.
+
+    Example:
+        >>> GlobalAveragePooling3D()(torch.ones(2, 3, 4, 4, 5)).shape
+        torch.Size([2, 5])
+    """
+
+    rank = 3
+
+
 MaxPool1D = MaxPooling1D
 MaxPool2D = MaxPooling2D
+MaxPool3D = MaxPooling3D
 AvgPool1D = AveragePooling1D
 AvgPool2D = AveragePooling2D
+AvgPool3D = AveragePooling3D
 GlobalMaxPool1D = GlobalMaxPooling1D
 GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalMaxPool3D = GlobalMaxPooling3D
 GlobalAvgPool1D = GlobalAveragePooling1D
 GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D
