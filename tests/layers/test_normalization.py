@@ -8,10 +8,17 @@ import torch
 
 from tests.layers.harness import LayerCase, check_layer, to_numpy
 from torchseq.layers.input_layer import Input
-from torchseq.layers.normalization import BatchNormalization, LayerNormalization
+from torchseq.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    UnitNormalization,
+)
 
 BN = BatchNormalization
 LN = LayerNormalization
+GN = GroupNormalization
+UN = UnitNormalization
 
 BATCH_NORM_CASES = [
     LayerCase(BN, {}, (4, 3), training=True),
@@ -300,3 +307,129 @@ def test_layer_norm_build_rejects_bad_shapes(kwargs, shape, match):
         ValueError, match=f'^LayerNormalization layer "layer_normalization": .*{match}'
     ):
         layer.build(shape)
+
+
+# ---------------------------------------------------------------------- GroupNormalization
+
+GROUP_NORM_CASES = [
+    LayerCase(GN, {"groups": 2}, (2, 5, 4)),
+    LayerCase(GN, {"groups": 2}, (2, 3, 3, 4)),
+    LayerCase(GN, {"groups": 1}, (2, 3, 3, 4)),
+    LayerCase(GN, {"groups": -1}, (2, 3, 3, 4)),
+    LayerCase(GN, {"groups": 3, "axis": 1}, (2, 6, 3, 3)),
+    LayerCase(GN, {"groups": 2, "axis": 1}, (2, 4, 5)),
+    LayerCase(GN, {"groups": 2, "axis": 2}, (2, 3, 4, 5)),
+    LayerCase(GN, {"groups": 2, "axis": -2}, (2, 3, 4, 5)),
+    LayerCase(GN, {"groups": 4}, (3, 8)),
+    LayerCase(GN, {"groups": 2, "center": False}, (2, 3, 4)),
+    LayerCase(GN, {"groups": 2, "scale": False}, (2, 3, 4)),
+    LayerCase(GN, {"groups": 2, "center": False, "scale": False}, (2, 3, 4)),
+    LayerCase(
+        GN,
+        {
+            "groups": 2,
+            "epsilon": 1e-5,
+            "gamma_initializer": "random_normal",
+            "beta_initializer": "random_normal",
+        },
+        (2, 3, 3, 4),
+    ),
+]
+
+UNIT_NORM_CASES = [
+    LayerCase(UN, {}, (2, 5)),
+    LayerCase(UN, {"axis": 1}, (2, 3, 4)),
+    LayerCase(UN, {"axis": [1, 2]}, (2, 3, 4)),
+    LayerCase(UN, {"axis": (-2, -1)}, (2, 3, 4, 2)),
+]
+
+
+@pytest.mark.parametrize("case", GROUP_NORM_CASES, ids=str)
+def test_group_normalization_matches_keras(case):
+    check_layer(case)
+
+
+@pytest.mark.parametrize("case", UNIT_NORM_CASES, ids=str)
+def test_unit_normalization_matches_keras(case):
+    check_layer(case)
+
+
+def test_group_norm_statistics_are_per_sample_and_group():
+    x = torch.randn(2, 4, 4, 6) * 3 + 1
+    out = GN(groups=3)(x)
+    grouped = out.reshape(2, 16, 3, 2)
+    np.testing.assert_allclose(grouped.mean(dim=(1, 3)).detach().numpy(), 0.0, atol=1e-5)
+    variance = grouped.var(dim=(1, 3), correction=0).detach().numpy()
+    np.testing.assert_allclose(variance, 1.0, atol=1e-2)
+
+
+def test_group_norm_weights_and_symbolic_call():
+    layer = GN(groups=2, axis=1)
+    assert layer(Input((4, 5))).shape == (None, 4, 5)
+    assert [w.path.split("/")[1] for w in layer.weights] == ["gamma", "beta"]
+    assert layer.count_params() == 8
+    layer(torch.randn(2, 4, 5), training=True).sum().backward()
+    assert layer.gamma.grad is not None
+
+
+def test_group_norm_minus_one_keeps_its_config():
+    layer = GN(groups=-1)
+    layer(torch.zeros(2, 3, 4))
+    assert layer.get_config()["groups"] == -1
+    assert GN.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"groups": 0}, ValueError, r"groups must be a positive integer .*received: groups=0"),
+        ({"groups": -2}, ValueError, r"received: groups=-2"),
+        ({"groups": 2.0}, TypeError, r"groups must be an int, received: groups=2.0"),
+        ({"axis": [1, 2]}, TypeError, r"axis must be an int, received: axis=\[1, 2\]"),
+        ({"epsilon": -1.0}, ValueError, r"epsilon must be >= 0"),
+    ],
+)
+def test_group_norm_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=f"^GroupNormalization: .*{match}"):
+        GN(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "shape", "match"),
+    [
+        ({"groups": 3}, (2, 4), r"channels \(4\) must be a multiple of groups \(3\)"),
+        ({"groups": 8}, (2, 4), r"channels \(4\) must be a multiple of groups \(8\)"),
+        ({"groups": 2}, (2, None), r"size of axis -1 must be known"),
+        ({"groups": 2, "axis": 0}, (2, 4), r"axis=0 must be a feature axis"),
+        ({"groups": 2, "axis": 3}, (2, 4), r"axis=3 must be a feature axis"),
+    ],
+)
+def test_group_norm_build_rejects_bad_shapes(kwargs, shape, match):
+    layer = GN(**kwargs)
+    with pytest.raises(
+        ValueError, match=f'^GroupNormalization layer "group_normalization.*": .*{match}'
+    ):
+        layer.build(shape)
+
+
+# ---------------------------------------------------------------------- UnitNormalization
+
+
+def test_unit_norm_gives_unit_vectors_and_keeps_zeros():
+    out = UN()(torch.tensor([[3.0, 4.0], [0.0, 0.0]]))
+    torch.testing.assert_close(out, torch.tensor([[0.6, 0.8], [0.0, 0.0]]))
+
+
+def test_unit_norm_symbolic_call_and_config():
+    layer = UN(axis=[1, 2])
+    assert layer(Input((3, 4))).shape == (None, 3, 4)
+    assert UN.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_unit_norm_rejects_bad_axes():
+    with pytest.raises(TypeError, match=r"^UnitNormalization: axis must be an int or a non-empty"):
+        UN(axis="last")
+    with pytest.raises(
+        ValueError, match=r'UnitNormalization layer "unit_normalization.*": axis=3 is out of range'
+    ):
+        UN(axis=3)(torch.zeros(2, 3))
