@@ -14,7 +14,6 @@ mirrors it on the device.
 from __future__ import annotations
 
 import warnings
-
 from collections.abc import Callable, Iterable
 from typing import Any
 
