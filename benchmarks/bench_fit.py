@@ -7,6 +7,9 @@ times mean little).
 
     python benchmarks/bench_fit.py                 # CPU, one thread
     python benchmarks/bench_fit.py --device cuda   # on a GPU
+
+The hand loop's stacked LSTM is three nn.LSTM modules (one fused kernel each), as a
+PyTorch user would write it.
 """
 
 from __future__ import annotations
@@ -86,11 +89,42 @@ def convnet_torch():
     )
 
 
+def stacked_lstm(k):
+    model = k.Sequential()
+    model.add(k.layers.LSTM(32, return_sequences=True, input_shape=(8, 16)))
+    model.add(k.layers.LSTM(32, return_sequences=True))
+    model.add(k.layers.LSTM(32))
+    model.add(k.layers.Dense(10, activation="softmax"))
+    return model
+
+
+class _LastStep(torch.nn.Module):
+    def forward(self, outputs):
+        return outputs[0][:, -1]
+
+
+class _Sequences(torch.nn.Module):
+    def forward(self, outputs):
+        return outputs[0]
+
+
+def stacked_lstm_torch():
+    nn = torch.nn
+    return nn.Sequential(
+        nn.LSTM(16, 32, batch_first=True), _Sequences(),
+        nn.LSTM(32, 32, batch_first=True), _Sequences(),
+        nn.LSTM(32, 32, batch_first=True), _LastStep(),
+        nn.Linear(32, 10), nn.Softmax(dim=-1),
+    )
+
+
 WORKLOADS = {
     "mlp": {"build": mlp, "build_torch": mlp_torch, "shape": (20,), "samples": 60_000,
             "batch": 128},
     "convnet": {"build": convnet, "build_torch": convnet_torch, "shape": (32, 32, 3),
                 "samples": 2_048, "batch": 32},
+    "stacked_lstm": {"build": stacked_lstm, "build_torch": stacked_lstm_torch,
+                     "shape": (8, 16), "samples": 4_096, "batch": 64},
 }
 
 

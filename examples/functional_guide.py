@@ -1,7 +1,7 @@
 """Seed 002, "Sequential vs Functional models": its model-building code, run with torchseq.
 
-Only the import lines differ. Training calls (compile/fit) belong to the training release;
-the multi-input question-answering model needs LSTM, which the recurrent release adds.
+Only the import lines differ. The training half (compile/fit, and the multi-input
+question-answering model) is in functional_guide_training.py.
 """
 
 import torchseq as keras

@@ -77,3 +77,33 @@ model.fit(posts, [age_targets, income_targets, gender_targets], epochs=epochs, b
 history = model.fit(posts, {'age': age_targets, 'income': income_targets,
                             'gender': gender_targets}, epochs=epochs, batch_size=64)
 print(sorted(history.history))
+
+# A model with two inputs: a text and a question, answered by one of 500 words.
+text_vocabulary_size = 10000
+question_vocabulary_size = 10000
+answer_vocabulary_size = 500
+
+# The text input is a variable-length sequence of integers; inputs can be named.
+text_input = Input(shape=(None,), dtype='int32', name='text')
+embedded_text = layers.Embedding(text_vocabulary_size, 64)(text_input)
+encoded_text = layers.LSTM(32)(embedded_text)
+question_input = Input(shape=(None,), dtype='int32', name='question')
+embedded_question = layers.Embedding(question_vocabulary_size, 32)(question_input)
+encoded_question = layers.LSTM(16)(embedded_question)
+# Concatenate the encoded question and text
+concatenated = layers.concatenate([encoded_text, encoded_question], axis=-1)
+answer = layers.Dense(answer_vocabulary_size, activation='softmax')(concatenated)
+# Two inputs and one output, given when the model is instantiated
+model = Model([text_input, question_input], answer)
+model.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['acc'])
+
+num_samples = 100 if SMOKE else 1000
+max_length = 100
+text = np.random.randint(1, text_vocabulary_size, size=(num_samples, max_length))
+question = np.random.randint(1, question_vocabulary_size, size=(num_samples, max_length))
+answers = np.random.randint(answer_vocabulary_size, size=(num_samples))
+answers = keras.utils.to_categorical(answers, answer_vocabulary_size)
+model.fit([text, question], answers, epochs=epochs, batch_size=128)
+# Fitting with a dict of inputs (possible because the inputs are named)
+history = model.fit({'text': text, 'question': question}, answers, epochs=epochs, batch_size=128)
+print("question answering:", sorted(history.history))

@@ -1,7 +1,7 @@
 """Seed 004, the Keras-2 "Sequential model" guide: its model definitions, run with torchseq.
 
-Only the import lines differ. compile/fit/evaluate come with the training release; the
-LSTM models with the recurrent release.
+Only the import lines differ. The training programs (compile/fit/evaluate, and the stacked
+and stateful LSTMs) are in keras2_guide_training.py.
 """
 
 from torchseq.layers import (

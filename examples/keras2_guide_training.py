@@ -2,7 +2,6 @@
 
 Only the import lines differ from the guide, plus one knob: SMOKE=1 in the environment
 shrinks epochs and sample counts so the test suite can run every program quickly.
-The stacked and stateful LSTM programs come with the recurrent layers.
 """
 
 import os
@@ -12,6 +11,7 @@ import numpy as np
 import torchseq as keras
 import torchseq.backend as K
 from torchseq.layers import (
+    LSTM,
     Conv1D,
     Conv2D,
     Dense,
@@ -150,3 +150,53 @@ model.fit(x_train, y_train, batch_size=16, epochs=epochs(10))
 score = model.evaluate(x_test, y_test, batch_size=16)
 print("conv1d score:", score)
 print(model.metrics_names)
+
+# --- sequence classification with a stack of LSTMs
+data_dim = 16
+timesteps = 8
+num_classes = 10
+
+# expected input data shape: (batch_size, timesteps, data_dim)
+model = Sequential()
+model.add(LSTM(32, return_sequences=True, input_shape=(timesteps, data_dim)))
+model.add(LSTM(32, return_sequences=True))  # returns a sequence of vectors of dimension 32
+model.add(LSTM(32))  # return a single vector of dimension 32
+model.add(Dense(10, activation='softmax'))
+
+model.compile(loss='categorical_crossentropy', optimizer='rmsprop', metrics=['accuracy'])
+
+# Generate dummy training data
+x_train = np.random.random((1000, timesteps, data_dim))
+y_train = np.random.random((1000, num_classes))
+# Generate dummy validation data
+x_val = np.random.random((100, timesteps, data_dim))
+y_val = np.random.random((100, num_classes))
+
+history = model.fit(x_train, y_train, batch_size=64, epochs=epochs(5), validation_data=(x_val, y_val))
+print("stacked lstm:", sorted(history.history))
+
+# --- the same stacked LSTM, stateful
+batch_size = 32
+
+# Expected input batch shape: (batch_size, timesteps, data_dim)
+# Note that we have to provide the full batch_input_shape since the network is stateful.
+# the sample of index i in batch k is the follow-up for the sample i in batch k-1.
+model = Sequential()
+model.add(LSTM(32, return_sequences=True, stateful=True,
+               batch_input_shape=(batch_size, timesteps, data_dim)))
+model.add(LSTM(32, return_sequences=True, stateful=True))
+model.add(LSTM(32, stateful=True))
+model.add(Dense(10, activation='softmax'))
+
+model.compile(loss='categorical_crossentropy', optimizer='rmsprop', metrics=['accuracy'])
+
+# Generate dummy training data
+x_train = np.random.random((batch_size * 10, timesteps, data_dim))
+y_train = np.random.random((batch_size * 10, num_classes))
+# Generate dummy validation data
+x_val = np.random.random((batch_size * 3, timesteps, data_dim))
+y_val = np.random.random((batch_size * 3, num_classes))
+
+history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs(5), shuffle=False,
+                    validation_data=(x_val, y_val))
+print("stateful lstm:", sorted(history.history))

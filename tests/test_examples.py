@@ -61,10 +61,13 @@ def test_keras2_guide_training(capsys, monkeypatch):
         assert name in out
     assert "['loss', 'accuracy']" in out
     assert "Epoch 2/2" in out and "\r" not in out
+    keys = "['accuracy', 'loss', 'val_accuracy', 'val_loss']"
+    assert f"stacked lstm: {keys}" in out and f"stateful lstm: {keys}" in out
 
 
 def test_functional_guide_training(capsys, monkeypatch):
     monkeypatch.setenv("SMOKE", "1")
     out = run_example("functional_guide_training.py", capsys)
     assert "['age_loss', 'gender_loss', 'income_loss', 'loss']" in out
+    assert "question answering: ['acc', 'loss']" in out
     assert "val_" not in out
