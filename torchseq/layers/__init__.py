@@ -3,6 +3,7 @@
 from torchseq.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from torchseq.layers.activity_regularization import ActivityRegularization
 from torchseq.layers.attention import AdditiveAttention, Attention
+from torchseq.layers.bidirectional import Bidirectional
 from torchseq.layers.convolutional import (
     Conv1D,
     Conv2D,
@@ -127,6 +128,7 @@ __all__ = [
     "AvgPool2D",
     "AvgPool3D",
     "BatchNormalization",
+    "Bidirectional",
     "CenterCrop",
     "Concatenate",
     "Conv1D",
