@@ -1,4 +1,6 @@
-"""Convolution layers: ``Conv1D``, ``Conv2D`` and ``Conv3D``, sharing ``_BaseConv``.
+"""Convolution layers: ``Conv1D``, ``Conv2D`` and ``Conv3D``, sharing ``_BaseConv``, whose
+window geometry (argument checks, padding, output shape) is ``_ConvGeometry``, the base that
+the depthwise and separable convolutions share too.
 
 Kernels are stored in torch's layout, ``(filters, in_channels // groups, *kernel_size)``, so
 ``F.conv2d`` uses them as they are; ``get_weights``/``set_weights`` show Keras's layout,
@@ -26,13 +28,123 @@ __all__ = ["Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Conv
 _Pads = list[tuple[int, int]]
 
 
-class _BaseConv(Layer):
-    """N-D convolution (cross-correlation) with Keras's arguments; subclasses set ``rank``
-    and the accepted ``_paddings``. The arguments are documented on ``Conv2D``.
+class _ConvGeometry(Layer):
+    """The window geometry the convolution layers share (``_BaseConv`` here,
+    ``_BaseDepthwiseConv`` in ``separable_conv``): checks ``kernel_size``, ``strides``,
+    ``dilation_rate``, ``padding`` and ``data_format``, works out the padding (once, unless
+    "same" padding with strides makes it depend on the input size) and the output shape.
+    Subclasses set ``rank``, the accepted ``_paddings`` and ``_output_channels``.
     """
 
     rank: int = 0
     _paddings: tuple[str, ...] = ("valid", "same")
+    # Keras's Conv layers reject strides > 1 with dilation_rate > 1; its depthwise ones do not.
+    _rejects_strided_dilation = False
+
+    def __init__(
+        self,
+        *,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int],
+        padding: str,
+        data_format: str | None,
+        dilation_rate: int | Sequence[int],
+        **kwargs: Any,
+    ) -> None:
+        layer = type(self).__name__
+        kernel_size = _int_tuple(kernel_size, self.rank, layer, "kernel_size")
+        strides = _int_tuple(strides, self.rank, layer, "strides")
+        dilation_rate = _int_tuple(dilation_rate, self.rank, layer, "dilation_rate")
+        if self._rejects_strided_dilation and max(strides) > 1 and max(dilation_rate) > 1:
+            raise ValueError(
+                f"{layer}: strides > 1 cannot be combined with dilation_rate > 1, received: "
+                f"strides={strides}, dilation_rate={dilation_rate}"
+            )
+        padding = _padding_mode(padding, self._paddings, layer)
+        data_format = _data_format(data_format, layer)
+        super().__init__(**kwargs)
+        self.kernel_size = kernel_size
+        self.strides = strides
+        self.padding = padding
+        self.data_format = data_format
+        self.dilation_rate = dilation_rate
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+        self._channels_last = data_format == "channels_last"
+        self._channel_axis = -1 if self._channels_last else 1
+        # The dilated extent of the kernel along each spatial axis.
+        self._windows = tuple(d * (k - 1) + 1 for k, d in zip(kernel_size, dilation_rate))
+        self._torch_strides = _lift(strides, self.rank, 1)
+        self._torch_dilation = _lift(dilation_rate, self.rank, 1)
+        self._torch_conv = _CONV_FUNCTIONS[self.rank]
+        self._static_pads = self._size_independent_pads()
+
+    def _size_independent_pads(self) -> tuple[tuple[int, int], ...] | None:
+        """The (before, after) padding per torch axis (see ``_lift``) when it does not depend
+        on the input size; lifted here so that ``call`` does not lift it each time."""
+        if self.padding == "valid":
+            pads = [(0, 0)] * self.rank
+        elif self.padding == "causal":
+            pads = [(self._windows[0] - 1, 0)]
+        elif max(self.strides) == 1:
+            pads = [_same_pads(1, window, 1) for window in self._windows]
+        else:
+            return None
+        return _lift(pads, self.rank, (0, 0))
+
+    def _input_channels(self, input_shape: tuple) -> int:
+        """Check ``input_shape`` against the input spec; return its channels, which must be known."""
+        self.input_spec.check(self.name, 0, tuple(input_shape))
+        channels = input_shape[self._channel_axis]
+        if channels is None:
+            raise ValueError(
+                f'{type(self).__name__} "{self.name}": the channel axis of the input must be '
+                f"known, received input shape {tuple(input_shape)}"
+            )
+        return channels
+
+    def _pad_input(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple]:
+        """Pad ``x`` (torch layout) for the window: returns it with the uneven part of the
+        padding applied and the symmetric part for the torch op's ``padding=``."""
+        pads = self._static_pads
+        if pads is None:
+            sizes = x.shape[-self.rank :]
+            pads = _lift(
+                [_same_pads(*args) for args in zip(sizes, self._windows, self.strides)],
+                self.rank,
+                (0, 0),
+            )
+        return _pad_asymmetric(x, pads, 0.0)
+
+    def _output_channels(self, input_shape: tuple) -> int | None:
+        """The output's channel count for an input of shape ``input_shape``."""
+        raise NotImplementedError
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        input_shape = tuple(input_shape)
+        spatial = input_shape[1:-1] if self._channels_last else input_shape[2:]
+        output_spatial = tuple(
+            _output_size(size, window, stride, self.padding)
+            for size, window, stride in zip(spatial, self._windows, self.strides)
+        )
+        if any(size is not None and size <= 0 for size in output_spatial):
+            raise ValueError(
+                f'{type(self).__name__} "{self.name}": with padding="valid" the kernel must fit '
+                f"in the input, but kernel_size={self.kernel_size} with "
+                f"dilation_rate={self.dilation_rate} spans {self._windows}, larger than the "
+                f"input's spatial size {tuple(spatial)} (input shape {input_shape})"
+            )
+        channels = self._output_channels(input_shape)
+        if self._channels_last:
+            return (input_shape[0], *output_spatial, channels)
+        return (input_shape[0], channels, *output_spatial)
+
+
+class _BaseConv(_ConvGeometry):
+    """N-D convolution (cross-correlation) with Keras's arguments; subclasses set ``rank``
+    and the accepted ``_paddings``. The arguments are documented on ``Conv2D``.
+    """
+
+    _rejects_strided_dilation = True
 
     def __init__(
         self,
@@ -61,23 +173,16 @@ class _BaseConv(Layer):
             raise ValueError(
                 f"{layer}: filters (={filters}) must be divisible by groups (={groups})"
             )
-        kernel_size = _int_tuple(kernel_size, self.rank, layer, "kernel_size")
-        strides = _int_tuple(strides, self.rank, layer, "strides")
-        dilation_rate = _int_tuple(dilation_rate, self.rank, layer, "dilation_rate")
-        if max(strides) > 1 and max(dilation_rate) > 1:
-            raise ValueError(
-                f"{layer}: strides > 1 cannot be combined with dilation_rate > 1, received: "
-                f"strides={strides}, dilation_rate={dilation_rate}"
-            )
-        padding = _padding_mode(padding, self._paddings, layer)
-        data_format = _data_format(data_format, layer)
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        super().__init__(
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
         self.filters = filters
-        self.kernel_size = kernel_size
-        self.strides = strides
-        self.padding = padding
-        self.data_format = data_format
-        self.dilation_rate = dilation_rate
         self.groups = groups
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -87,40 +192,15 @@ class _BaseConv(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=self.rank + 2)
-        self._channels_last = data_format == "channels_last"
         self._linear_activation = self.activation is activations.linear
-        # The dilated extent of the kernel along each spatial axis.
-        self._windows = tuple(d * (k - 1) + 1 for k, d in zip(kernel_size, dilation_rate))
-        self._torch_strides = _lift(strides, self.rank, 1)
-        self._torch_dilation = _lift(dilation_rate, self.rank, 1)
-        self._torch_conv = _CONV_FUNCTIONS[self.rank]
-        self._static_pads = self._size_independent_pads()
         self._lazy_weight("kernel")
         if self.use_bias:
             self._lazy_weight("bias")
         else:
             self.register_parameter("bias", None)
 
-    def _size_independent_pads(self) -> _Pads | None:
-        """The (before, after) padding per axis when it does not depend on the input size."""
-        if self.padding == "valid":
-            return [(0, 0)] * self.rank
-        if self.padding == "causal":
-            return [(self._windows[0] - 1, 0)]
-        if max(self.strides) == 1:
-            return [_same_pads(1, window, 1) for window in self._windows]
-        return None
-
     def build(self, input_shape: tuple) -> None:
-        self.input_spec.check(self.name, 0, tuple(input_shape))
-        channel_axis = -1 if self._channels_last else 1
-        channels = input_shape[channel_axis]
-        if channels is None:
-            raise ValueError(
-                f'{type(self).__name__} "{self.name}": the channel axis of the input must be '
-                f"known, received input shape {tuple(input_shape)}"
-            )
+        channels = self._input_channels(input_shape)
         if channels % self.groups:
             raise ValueError(
                 f'{type(self).__name__} "{self.name}": input channels (={channels}) must be '
@@ -144,19 +224,14 @@ class _BaseConv(Layer):
                 constraint=self.bias_constraint,
                 name="bias",
             )
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: channels})
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
 
     def _kernel_shape(self, channels: int) -> tuple[int, ...]:
         """The kernel's Keras shape for ``channels`` input channels."""
         return (*self.kernel_size, channels // self.groups, self.filters)
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        x = _to_torch_layout(inputs, self._channels_last, self.rank)
-        pads = self._static_pads
-        if pads is None:
-            sizes = x.shape[-self.rank :]
-            pads = [_same_pads(*args) for args in zip(sizes, self._windows, self.strides)]
-        x, padding = _pad_asymmetric(x, _lift(pads, self.rank, (0, 0)), 0.0)
+        x, padding = self._pad_input(_to_torch_layout(inputs, self._channels_last, self.rank))
         kernel = self.kernel if self.rank > 1 else self.kernel.unsqueeze(2)
         outputs = self._torch_conv(
             x,
@@ -170,23 +245,8 @@ class _BaseConv(Layer):
         outputs = _from_torch_layout(outputs, self._channels_last, self.rank)
         return outputs if self._linear_activation else self.activation(outputs)
 
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        input_shape = tuple(input_shape)
-        spatial = input_shape[1:-1] if self._channels_last else input_shape[2:]
-        output_spatial = tuple(
-            _output_size(size, window, stride, self.padding)
-            for size, window, stride in zip(spatial, self._windows, self.strides)
-        )
-        if any(size is not None and size <= 0 for size in output_spatial):
-            raise ValueError(
-                f'{type(self).__name__} "{self.name}": with padding="valid" the kernel must fit '
-                f"in the input, but kernel_size={self.kernel_size} with "
-                f"dilation_rate={self.dilation_rate} spans {self._windows}, larger than the "
-                f"input's spatial size {tuple(spatial)} (input shape {input_shape})"
-            )
-        if self._channels_last:
-            return (input_shape[0], *output_spatial, self.filters)
-        return (input_shape[0], self.filters, *output_spatial)
+    def _output_channels(self, input_shape: tuple) -> int:
+        return self.filters
 
     def get_config(self) -> dict[str, Any]:
         return {

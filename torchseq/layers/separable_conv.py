@@ -1,5 +1,6 @@
 """Depthwise and depthwise-separable convolutions: ``DepthwiseConv1D``/``2D`` and
-``SeparableConv1D``/``2D``, sharing ``_BaseDepthwiseConv``.
+``SeparableConv1D``/``2D``, sharing ``_BaseDepthwiseConv``, whose window geometry (argument
+checks, padding, output shape) is ``convolutional._ConvGeometry``.
 
 A depthwise convolution convolves each input channel with its own ``depth_multiplier`` filters
 (torch's grouped convolution with ``groups = in_channels``); output channel
@@ -19,20 +20,12 @@ import torch
 
 from torchseq import activations, constraints, initializers, regularizers
 from torchseq.layers.convolutional import (
-    _CONV_FUNCTIONS,
-    _data_format,
+    _ConvGeometry,
     _from_torch_layout,
-    _int_tuple,
-    _lift,
-    _output_size,
-    _pad_asymmetric,
-    _padding_mode,
-    _Pads,
     _positive_int,
-    _same_pads,
     _to_torch_layout,
 )
-from torchseq.layers.layer import InputSpec, Layer
+from torchseq.layers.layer import InputSpec
 
 __all__ = [
     "DepthwiseConv1D",
@@ -44,12 +37,11 @@ __all__ = [
 ]
 
 
-class _BaseDepthwiseConv(Layer):
+class _BaseDepthwiseConv(_ConvGeometry):
     """Per-channel convolution with Keras's arguments; subclasses set ``rank``.
     The arguments are documented on ``DepthwiseConv2D``.
     """
 
-    rank: int = 0
     # The depthwise kernel's weight name: Keras calls it "kernel" in DepthwiseConv*D.
     _depthwise_name = "kernel"
     # A separable convolution adds its bias after the pointwise step instead.
@@ -74,20 +66,17 @@ class _BaseDepthwiseConv(Layer):
         bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
-        layer = type(self).__name__
-        depth_multiplier = _positive_int(depth_multiplier, layer, "depth_multiplier")
-        kernel_size = _int_tuple(kernel_size, self.rank, layer, "kernel_size")
-        strides = _int_tuple(strides, self.rank, layer, "strides")
-        dilation_rate = _int_tuple(dilation_rate, self.rank, layer, "dilation_rate")
-        padding = _padding_mode(padding, ("valid", "same"), layer)
-        data_format = _data_format(data_format, layer)
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.kernel_size = kernel_size
-        self.strides = strides
-        self.padding = padding
+        depth_multiplier = _positive_int(depth_multiplier, type(self).__name__, "depth_multiplier")
+        super().__init__(
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
         self.depth_multiplier = depth_multiplier
-        self.data_format = data_format
-        self.dilation_rate = dilation_rate
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
@@ -96,36 +85,15 @@ class _BaseDepthwiseConv(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.depthwise_constraint = constraints.get(depthwise_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=self.rank + 2)
-        self._channels_last = data_format == "channels_last"
         self._linear_activation = self.activation is activations.linear
-        self._windows = tuple(d * (k - 1) + 1 for k, d in zip(kernel_size, dilation_rate))
-        self._torch_strides = _lift(strides, self.rank, 1)
-        self._torch_dilation = _lift(dilation_rate, self.rank, 1)
-        self._torch_conv = _CONV_FUNCTIONS[self.rank]
-        self._static_pads = self._size_independent_pads()
         self._lazy_weight(self._depthwise_name)
         if self.use_bias:
             self._lazy_weight("bias")
         else:
             self.register_parameter("bias", None)
 
-    def _size_independent_pads(self) -> _Pads | None:
-        if self.padding == "valid":
-            return [(0, 0)] * self.rank
-        if max(self.strides) == 1:
-            return [_same_pads(1, window, 1) for window in self._windows]
-        return None
-
     def build(self, input_shape: tuple) -> None:
-        self.input_spec.check(self.name, 0, tuple(input_shape))
-        channel_axis = -1 if self._channels_last else 1
-        channels = input_shape[channel_axis]
-        if channels is None:
-            raise ValueError(
-                f'{type(self).__name__} "{self.name}": the channel axis of the input must be '
-                f"known, received input shape {tuple(input_shape)}"
-            )
+        channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)  # rejects kernels larger than the input
         self.add_weight(
             shape=(*self.kernel_size, channels, self.depth_multiplier),
@@ -138,18 +106,19 @@ class _BaseDepthwiseConv(Layer):
         self._build_pointwise(channels * self.depth_multiplier)
         if self.use_bias:
             self.add_weight(
-                shape=(self._output_channels(channels),),
+                shape=(self._output_channels(input_shape),),
                 initializer=self.bias_initializer,
                 regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint,
                 name="bias",
             )
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: channels})
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
 
     def _build_pointwise(self, depthwise_channels: int) -> None:
         """Create the weights that follow the depthwise step (none here)."""
 
-    def _output_channels(self, channels: int | None) -> int | None:
+    def _output_channels(self, input_shape: tuple) -> int | None:
+        channels = input_shape[self._channel_axis]
         return None if channels is None else channels * self.depth_multiplier
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -160,11 +129,7 @@ class _BaseDepthwiseConv(Layer):
 
     def _depthwise(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
         """The per-channel convolution of ``x`` in torch's layout."""
-        pads = self._static_pads
-        if pads is None:
-            sizes = x.shape[-self.rank :]
-            pads = [_same_pads(*args) for args in zip(sizes, self._windows, self.strides)]
-        x, padding = _pad_asymmetric(x, _lift(pads, self.rank, (0, 0)), 0.0)
+        x, padding = self._pad_input(x)
         kernel = getattr(self, self._depthwise_name)
         # (in, multiplier, *k) -> (in * multiplier, 1, *k): a view of the stored kernel.
         kernel = kernel.flatten(0, 1).unsqueeze(1)
@@ -182,25 +147,6 @@ class _BaseDepthwiseConv(Layer):
 
     def _pointwise(self, x: torch.Tensor) -> torch.Tensor:
         return x
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        input_shape = tuple(input_shape)
-        spatial = input_shape[1:-1] if self._channels_last else input_shape[2:]
-        output_spatial = tuple(
-            _output_size(size, window, stride, self.padding)
-            for size, window, stride in zip(spatial, self._windows, self.strides)
-        )
-        if any(size is not None and size <= 0 for size in output_spatial):
-            raise ValueError(
-                f'{type(self).__name__} "{self.name}": with padding="valid" the kernel must fit '
-                f"in the input, but kernel_size={self.kernel_size} with "
-                f"dilation_rate={self.dilation_rate} spans {self._windows}, larger than the "
-                f"input's spatial size {tuple(spatial)} (input shape {input_shape})"
-            )
-        channels = self._output_channels(input_shape[-1 if self._channels_last else 1])
-        if self._channels_last:
-            return (input_shape[0], *output_spatial, channels)
-        return (input_shape[0], channels, *output_spatial)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -288,7 +234,7 @@ class _BaseSeparableConv(_BaseDepthwiseConv):
             layout=(self.rank + 1, self.rank, *range(self.rank)),
         )
 
-    def _output_channels(self, channels: int | None) -> int:
+    def _output_channels(self, input_shape: tuple) -> int:
         return self.filters
 
     def _pointwise(self, x: torch.Tensor) -> torch.Tensor:
