@@ -354,6 +354,10 @@ class Embedding(Layer):
                 f"(input_dim={self.input_dim}); {error}"
             ) from error
 
+    @property
+    def produces_masks(self) -> bool:
+        return self.mask_zero
+
     def compute_mask(self, inputs: torch.Tensor, mask: Any = None) -> torch.Tensor | None:
         """``inputs != 0`` when ``mask_zero``, else ``None``."""
         if not self.mask_zero:

@@ -76,6 +76,10 @@ class Masking(Layer):
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return input_shape
 
+    @property
+    def produces_masks(self) -> bool:
+        return True
+
     def compute_mask(self, inputs: torch.Tensor, mask: Any = None) -> torch.Tensor:
         return self._keep(inputs)
 

@@ -27,7 +27,7 @@ from torchseq import config
 from torchseq.layers.symbolic import KerasTensor, Node, infer_output_spec, is_symbolic
 from torchseq.utils import naming, tree
 
-__all__ = ["InputSpec", "Layer", "WeightLayout"]
+__all__ = ["InputSpec", "Layer", "WeightLayout", "call_with_mask"]
 
 _INPUT_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape")
 
@@ -523,6 +523,16 @@ class Layer(LazyModuleMixin, nn.Module):
         Node(self, args, kwargs, outputs)
         return outputs
 
+    @property
+    def produces_masks(self) -> bool:
+        """Whether the layer creates a mask from unmasked input (Embedding with mask_zero,
+        Masking); models propagate masks only when one of their layers does."""
+        return False
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output's mask: the input's mask for layers that support masking, else None."""
+        return mask if self.supports_masking else None
+
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
         """Symbolic outputs for symbolic arguments.
 
@@ -606,6 +616,16 @@ class Layer(LazyModuleMixin, nn.Module):
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def call_with_mask(layer: Layer, inputs: Any, mask: Any) -> tuple[Any, Any]:
+    """Call ``layer`` inside a model: pass ``mask`` when its ``call`` takes one, and return
+    the outputs with their mask (Keras's automatic mask propagation)."""
+    if mask is not None and "mask" in _call_parameters(type(layer)):
+        outputs = layer(inputs, mask=mask)
+    else:
+        outputs = layer(inputs)
+    return outputs, layer.compute_mask(inputs, mask)
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from torchseq.layers.input_layer import InputLayer
-from torchseq.layers.layer import Layer
+from torchseq.layers.layer import Layer, call_with_mask
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.symbolic import KerasTensor, Node
 from torchseq.models.model import Model
@@ -232,6 +232,8 @@ class SequentialModel(Model):
     # ------------------------------------------------------------------ calling
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        if mask is not None or any(layer.produces_masks for layer in self._stack):
+            return self._call_masked(inputs, mask)
         outputs = inputs
         if type(inputs) is torch.Tensor and self._plain_stack():
             # No hooks anywhere: run each layer's forward directly, skipping the module-call
@@ -243,6 +245,13 @@ class SequentialModel(Model):
                     return self._call_layers(outputs, index)  # re-raised, explained
             return outputs
         return self._call_layers(outputs, 0)
+
+    def _call_masked(self, inputs: Any, mask: Any) -> Any:
+        """The stack with Keras's mask propagation (a layer's output mask feeds the next)."""
+        outputs = inputs
+        for layer in self._stack:
+            outputs, mask = call_with_mask(layer, outputs, mask)
+        return outputs
 
     def _call_layers(self, outputs: Any, start: int) -> Any:
         for layer in self._stack[start:]:
