@@ -174,8 +174,10 @@ class _BaseCell(Layer):
         return self.bias_initializer
 
     def _reset_dropout_masks(self) -> None:
-        self._dropout_mask = None
-        self._recurrent_dropout_mask = None
+        # Plain object attributes: nn.Module.__setattr__ would cost more than the reset.
+        if self._dropout_mask is not None or self._recurrent_dropout_mask is not None:
+            object.__setattr__(self, "_dropout_mask", None)
+            object.__setattr__(self, "_recurrent_dropout_mask", None)
 
     def _input_dropout(self, inputs: torch.Tensor, training: bool) -> torch.Tensor:
         """Inputs times this call's dropout mask (one mask for every time step)."""
