@@ -79,10 +79,8 @@ def test_fit_matches_keras_epoch_by_epoch(optimizer):
 def test_sparse_labels_binary_and_a_metric_function():
     x, labels, _ = data()
 
-    def mean_pred(y_true, y_pred):
-        return torchseq.backend.mean(y_pred) if hasattr(y_pred, "grad_fn") else keras.ops.mean(
-            y_pred
-        )
+    def mean_pred(y_true, y_pred):  # seed 004's metric; both frameworks hand it torch tensors
+        return torchseq.backend.mean(y_pred)
 
     ours, reference = pair(
         lambda k: mlp(k, activation="sigmoid", classes=1),
@@ -410,3 +408,16 @@ def test_losses_added_in_call_and_by_regularizers_join_the_training_loss():
     assert regularised.evaluate(x, y, verbose=0) == pytest.approx(base + l2, rel=1e-5)
     history = penalised.fit(x, y, epochs=1, verbose=0)
     assert history.history["loss"][0] == pytest.approx(base + 10.0, rel=1e-4)
+
+
+def test_several_weighted_metrics_on_a_single_output():
+    x, _, y = data()
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy",
+                  weighted_metrics=["accuracy", "mse"])
+    weights = np.linspace(0.1, 1.0, len(x)).astype("float32")
+    result = model.evaluate(x, y, sample_weight=weights, verbose=0, return_dict=True)
+    assert set(result) == {"loss", "accuracy", "mse"}
+    probabilities = model.predict(x, verbose=0)
+    hits = (probabilities.argmax(1) == y.argmax(1)).astype("float32")
+    assert result["accuracy"] == pytest.approx((hits * weights).sum() / weights.sum(), rel=1e-5)

@@ -21,32 +21,42 @@ from torchseq.losses.registry import SHAPE_DEPENDENT_NAMES
 __all__ = ["OutputLosses", "OutputMetrics", "per_output"]
 
 
-def per_output(value: Any, output_names: list[str], what: str, *, broadcast: bool) -> list[Any]:
+def per_output(
+    value: Any,
+    output_names: list[str],
+    what: str,
+    *,
+    broadcast: bool,
+    lists_are_entries: bool = False,
+) -> list[Any]:
     """Spread ``value`` (one object, a list, or a dict by output name) over the outputs.
 
-    With ``broadcast``, a single object applies to every output (Keras does this for a loss);
-    otherwise a single object is only accepted for a single output.
+    Serves ``compile`` (losses, loss weights, metrics) and ``fit`` (targets, sample weights).
+    With ``broadcast``, a single object applies to every output (a loss, a sample weight);
+    otherwise a single object is only accepted for a single output. With
+    ``lists_are_entries``, a list for a single-output model is that output's entry (a list
+    of metrics), not one entry per output.
     """
     count = len(output_names)
     if isinstance(value, dict):
         unknown = sorted(set(value) - set(output_names))
         if unknown:
             raise ValueError(
-                f"compile: {what} has keys {unknown} that name no output; the model's outputs "
-                f"are {output_names}"
+                f"{what} has keys {unknown} that name no output; the model's outputs are "
+                f"{output_names}"
             )
         return [value.get(name) for name in output_names]
-    if isinstance(value, (list, tuple)) and not (what == "metrics" and count == 1):
+    if isinstance(value, (list, tuple)) and not (lists_are_entries and count == 1):
         if len(value) != count:
             raise ValueError(
-                f"compile: {what} has {len(value)} entries, but the model has {count} outputs "
+                f"{what} has {len(value)} entries, but the model has {count} outputs "
                 f"{output_names}; give one per output, or a dict keyed by output name"
             )
         return list(value)
     if count == 1 or broadcast or value is None:
         return [value] * count
     raise ValueError(
-        f"compile: the model has {count} outputs {output_names}; give {what} as a list (one per "
+        f"the model has {count} outputs {output_names}; give {what} as a list (one per "
         f"output) or a dict keyed by output name, received {value!r}"
     )
 
@@ -87,8 +97,10 @@ class OutputLosses(nn.Module):
     ) -> None:
         super().__init__()
         self.output_names = output_names
-        resolved = per_output(loss, output_names, "loss", broadcast=True)
-        weights = per_output(loss_weights, output_names, "loss_weights", broadcast=False)
+        resolved = per_output(loss, output_names, "compile: loss", broadcast=True)
+        weights = per_output(
+            loss_weights, output_names, "compile: loss_weights", broadcast=False
+        )
         self.entries: list[tuple[int, Callable[..., torch.Tensor], float]] = []
         for index, (identifier, weight) in enumerate(zip(resolved, weights)):
             if identifier is None:
@@ -169,8 +181,13 @@ class OutputMetrics(nn.Module):
         super().__init__()
         self.output_names = output_names
         self._requested = [
-            per_output(metrics, output_names, "metrics", broadcast=False),
-            per_output(weighted_metrics, output_names, "weighted_metrics", broadcast=False),
+            per_output(
+                metrics, output_names, "compile: metrics", broadcast=False, lists_are_entries=True
+            ),
+            per_output(
+                weighted_metrics, output_names, "compile: weighted_metrics", broadcast=False,
+                lists_are_entries=True,
+            ),
         ]
         self._losses = losses
         self.entries: list[tuple[int, bool, Any]] = []

@@ -22,7 +22,7 @@ from torchseq import optimizers as optimizers_module
 from torchseq.callbacks import CallbackList, History
 from torchseq.layers.layer import Layer, training_mode
 from torchseq.training import data as data_module
-from torchseq.training.compile_utils import OutputLosses, OutputMetrics
+from torchseq.training.compile_utils import OutputLosses, OutputMetrics, per_output
 from torchseq.utils import tree
 from torchseq.utils.logs import pythonify_logs
 
@@ -241,7 +241,7 @@ class Trainer:
         state = self._state("fit")
         if state.loss is None:
             raise ValueError("fit needs a loss: call compile(loss=...) first")
-        batch_size = _check_batch_size(batch_size, x)
+        batch_size = _check_batch_size(batch_size)
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_module.split_validation(
                 x, y, sample_weight, validation_split
@@ -327,7 +327,7 @@ class Trainer:
         if kwargs:
             raise TypeError(f"evaluate got unexpected keyword argument(s) {sorted(kwargs)}")
         self._state("evaluate")
-        batch_size = _check_batch_size(batch_size, x)
+        batch_size = _check_batch_size(batch_size)
         adapter = self._adapter(x, y, sample_weight, batch_size, steps, False, None)
         self._prepare(adapter)
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -369,7 +369,7 @@ class Trainer:
         """Model outputs as numpy arrays (a list or dict of them for several outputs)."""
         if kwargs:
             raise TypeError(f"predict got unexpected keyword argument(s) {sorted(kwargs)}")
-        batch_size = _check_batch_size(batch_size, x)
+        batch_size = _check_batch_size(batch_size)
         adapter = data_module.make_adapter(
             x,
             None,
@@ -519,8 +519,9 @@ class Trainer:
     def _targets(self, y: Any, sample_weight: Any) -> tuple[list, list]:
         """Targets and sample weights as lists in output order."""
         names = self._compile_state.output_names
-        return _per_output_values(y, names, "y"), _per_output_values(
-            sample_weight, names, "sample_weight", broadcast=True
+        return (
+            per_output(y, names, "y", broadcast=False),
+            per_output(sample_weight, names, "sample_weight", broadcast=True),
         )
 
     def _flat_outputs(self, outputs: Any) -> list[torch.Tensor]:
@@ -569,7 +570,7 @@ def _batch_size(x: Any) -> int:
     return tree.flatten(x)[0].shape[0]
 
 
-def _check_batch_size(batch_size: Any, x: Any) -> int | None:
+def _check_batch_size(batch_size: Any) -> int | None:
     if batch_size is None:
         return None
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
@@ -587,25 +588,6 @@ def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:
     if isinstance(validation_data, list) and len(validation_data) in (2, 3):
         return (*validation_data, None)[:3]
     return validation_data, None, None
-
-
-def _per_output_values(value: Any, names: list[str], what: str, *, broadcast: bool = False) -> list:
-    if value is None:
-        return [None] * len(names)
-    if isinstance(value, dict):
-        unknown = sorted(set(value) - set(names))
-        if unknown:
-            raise ValueError(
-                f"{what} has keys {unknown} that name no output; the outputs are {names}"
-            )
-        return [value.get(name) for name in names]
-    if isinstance(value, (list, tuple)) and len(names) > 1:
-        if len(value) != len(names):
-            raise ValueError(
-                f"{what} has {len(value)} entries for a model with {len(names)} outputs {names}"
-            )
-        return list(value)
-    return [value] * len(names) if broadcast else [value] + [None] * (len(names) - 1)
 
 
 def _as_tensors(x: Any) -> Any:
