@@ -209,7 +209,7 @@ class OutputMetrics(nn.Module):
                     metric.log_name = _unique(name, self.names)
                     self.entries.append((index, weighted, metric))
                     objects.append(metric)
-        self.metric_objects = objects
+        self.metric_objects = objects  # registered, so .to(device) moves their state
         self.built = True
 
     def update(

@@ -583,9 +583,8 @@ def _num_samples(x: Any) -> int:
 
 
 def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:
-    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
-        return (*validation_data, None)[:3]
-    if isinstance(validation_data, list) and len(validation_data) in (2, 3):
+    """``(x, y)`` or ``(x, y, sample_weight)``; anything else is a dataset yielding batches."""
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
         return (*validation_data, None)[:3]
     return validation_data, None, None
 
