@@ -157,3 +157,11 @@ def check_layer(case: LayerCase) -> None:
     check_config_round_trip(case)
     check_state_dict_round_trip(case)
     check_parity(case)
+
+
+def without_fused_kernels(monkeypatch: pytest.MonkeyPatch, layer: Any) -> None:
+    """Make ``layer`` and its sublayers run recurrent step loops instead of torch's kernels."""
+    for module in layer.modules():
+        for method in ("_fused_run", "_fused_call"):
+            if hasattr(module, method):
+                monkeypatch.setattr(module, method, lambda *args, **kwargs: None)

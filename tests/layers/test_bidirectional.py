@@ -12,6 +12,7 @@ from tests.layers.harness import (
     check_output_shape,
     check_state_dict_round_trip,
     to_numpy,
+    without_fused_kernels,
 )
 from torchseq.layers.bidirectional import Bidirectional
 from torchseq.layers.recurrent import GRU, LSTM, SimpleRNN
@@ -134,18 +135,26 @@ def test_initial_state_is_split_between_directions():
     assert not torch.allclose(actual, fresh)
 
 
+@pytest.mark.parametrize("padding", ["right", "left"])
 @pytest.mark.parametrize(
-    "merge_mode, return_sequences", [("concat", True), (None, True), ("sum", False)]
+    "inner, merge_mode, return_sequences",
+    [("GRU", "concat", True), ("GRU", None, True), ("GRU", "sum", False), ("LSTM", "concat", True)],
 )
-def test_mask_parity(merge_mode, return_sequences):
+def test_mask_parity(inner, merge_mode, return_sequences, padding):
     reference, layer, inputs = pair(
-        "GRU", {"units": 4, "return_sequences": return_sequences}, {"merge_mode": merge_mode}
+        inner,
+        {"units": 4, "return_sequences": return_sequences, "return_state": inner == "LSTM"},
+        {"merge_mode": merge_mode},
     )
     mask = np.ones(SHAPE[:2], dtype=bool)
     mask[0, 3:] = False
+    if padding == "left":
+        mask = mask[:, ::-1].copy()
     expected = reference(inputs, mask=mask)
     actual = layer(torch.from_numpy(inputs), mask=torch.from_numpy(mask))
     assert_same(actual, expected)
+    if inner == "LSTM":
+        return
     output_mask = layer.compute_mask(None, torch.from_numpy(mask))
     if not return_sequences:
         assert output_mask is None
@@ -157,22 +166,27 @@ def test_mask_parity(merge_mode, return_sequences):
 @pytest.mark.parametrize("inner", ["SimpleRNN", "LSTM", "GRU"])
 @pytest.mark.parametrize("merge_mode", ["concat", "ave", None])
 @pytest.mark.parametrize("return_sequences", [False, True])
-def test_fused_kernel_matches_the_two_layers(inner, merge_mode, return_sequences):
-    # An all-true mask sends both directions through their own step loops instead of the
-    # one bidirectional kernel; values and gradients must agree.
+@pytest.mark.parametrize("padded", [False, True])
+def test_fused_kernel_matches_the_two_step_loops(
+    monkeypatch, inner, merge_mode, return_sequences, padded
+):
     layer = Bidirectional(
         INNER[inner](3, return_sequences=return_sequences, return_state=True),
         merge_mode=merge_mode,
     )
     inputs = torch.from_numpy(random(SHAPE)).requires_grad_()
+    mask = torch.ones(SHAPE[:2], dtype=torch.bool)
+    if padded:
+        mask[1, 2:] = False
     count = 4 if inner == "LSTM" else 2
     states = [torch.from_numpy(random((2, 3), seed)) for seed in range(1, count + 1)]
     assert layer._fused_kernel(training=True) is not None
-    fused = layer(inputs, initial_state=states, training=True)
-    unfused = layer(inputs, initial_state=states, mask=torch.ones(SHAPE[:2], dtype=torch.bool))
-    assert_same(fused, unfused)
+    fused = layer(inputs, initial_state=states, mask=mask, training=True)
+    without_fused_kernels(monkeypatch, layer)
+    looped = layer(inputs, initial_state=states, mask=mask, training=True)
+    assert_same(fused, looped)
     (fused_grad,) = torch.autograd.grad(sum(t.sum() for t in fused), inputs)
-    (loop_grad,) = torch.autograd.grad(sum(t.sum() for t in unfused), inputs)
+    (loop_grad,) = torch.autograd.grad(sum(t.sum() for t in looped), inputs)
     torch.testing.assert_close(fused_grad, loop_grad, atol=1e-5, rtol=1e-5)
 
 

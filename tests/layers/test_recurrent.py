@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.layers.harness import LayerCase, check_layer, to_numpy
+from tests.layers.harness import LayerCase, check_layer, to_numpy, without_fused_kernels
 from torchseq.layers.recurrent import GRU, LSTM, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
 from torchseq.layers.rnn_base import RNN
 
@@ -129,25 +129,82 @@ def test_stateful_states_are_detached_between_batches():
     assert all(not state.requires_grad for state in layer._states)
 
 
-@pytest.mark.parametrize(
-    ("cls", "kwargs"),
-    [(SimpleRNN, {}), (LSTM, {}), (GRU, {}), (LSTM, {"go_backwards": True})],
-)
-def test_fused_kernel_matches_step_loop_with_gradients(cls, kwargs):
+RIGHT_PADDED = np.array([[True] * 5, [True, True, True, False, False]])
+MASKS = {
+    "none": None,
+    "all_valid": np.ones(SHAPE[:2], dtype=bool),
+    "right_padded": RIGHT_PADDED,
+    "left_padded": RIGHT_PADDED[:, ::-1].copy(),
+    "empty_row": np.array([[True] * 5, [False] * 5]),
+    "holes": np.array([[True, False, True, True, False], [True] * 5]),
+}
+FUSED_MASKS = ("none", "all_valid", "right_padded")
+
+
+@pytest.mark.parametrize("mask_name", list(MASKS))
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
+def test_masks_match_keras(cls, go_backwards, mask_name):
+    keras = keras_or_skip()
+    x, mask = random(SHAPE), MASKS[mask_name]
+    kwargs = {"return_sequences": True, "return_state": True, "go_backwards": go_backwards}
+    reference = getattr(keras.layers, cls.__name__)(4, **kwargs)
+    expected = reference(x, mask=mask)
+    layer = copy_from_keras(cls(4, **kwargs), reference, x)
+    actual = layer(torch.from_numpy(x), mask=None if mask is None else torch.from_numpy(mask))
+    for ours, theirs in zip(actual, expected):
+        np.testing.assert_allclose(to_numpy(ours), to_numpy(theirs), atol=1e-5)
+
+
+@pytest.mark.parametrize("mask_name", list(MASKS))
+@pytest.mark.parametrize("zero_output_for_mask", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
+def test_fused_kernel_matches_step_loop_with_gradients(
+    monkeypatch, cls, go_backwards, zero_output_for_mask, mask_name
+):
     x = torch.from_numpy(random(SHAPE))
-    layer = cls(4, return_sequences=True, return_state=True, **kwargs)
+    mask = None if MASKS[mask_name] is None else torch.from_numpy(MASKS[mask_name])
+    layer = cls(4, return_sequences=True, return_state=True, go_backwards=go_backwards)
+    layer.zero_output_for_mask = zero_output_for_mask  # what Bidirectional sets
     layer(x)
-    all_steps = torch.ones(SHAPE[:2], dtype=torch.bool)  # a mask forces the step loop
+    if mask_name in FUSED_MASKS:
+        assert layer._fused_run(x, layer._initial_states(x, None), False, mask) is not None
     results = []
-    for mask in (None, all_steps):
+    for fused in (True, False):
+        if not fused:
+            without_fused_kernels(monkeypatch, layer)
         layer.zero_grad()
-        outputs = layer(x, mask=mask) if mask is not None else layer(x)
+        outputs = layer(x, mask=mask)
         sum(output.square().sum() for output in outputs).backward()
         results.append(
             ([o.detach() for o in outputs], [p.grad.clone() for p in layer.parameters()])
         )
     for fused, looped in zip(*[outputs + grads for outputs, grads in results]):
         torch.testing.assert_close(fused, looped, atol=1e-5, rtol=1e-5)
+
+
+def test_masked_stacked_lstm_trains_through_the_fused_kernel(monkeypatch):
+    import torchseq as ts
+
+    tokens = np.random.default_rng(0).integers(1, 20, size=(16, 7))
+    tokens[::2, 4:] = 0  # right padding, as Embedding(mask_zero=True) sees it
+    model = ts.Sequential(
+        [
+            ts.layers.Embedding(20, 8, mask_zero=True),
+            LSTM(6, return_sequences=True),
+            LSTM(6),
+            ts.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile("adam", "binary_crossentropy")
+    labels = (tokens[:, 0] > 10).astype("float32")
+    model(tokens)
+    monkeypatch.setattr(RNN, "_step_loop", lambda *args: pytest.fail("step loop used"))
+    before = [w.copy() for w in model.get_weights()]
+    history = model.fit(tokens, labels, epochs=2, batch_size=8, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
 
 def test_fused_kernel_uses_stored_weights_without_copies():
@@ -314,8 +371,6 @@ def test_wrong_input_rank_and_bad_cell():
         LSTM(4)(torch.zeros(2, 3))
     with pytest.raises(TypeError, match="state_size"):
         RNN(object())
-    with pytest.raises(TypeError, match="list of cells"):
-        RNN([LSTMCell(2), LSTMCell(2)])
 
 
 def test_stateful_state_carries_across_predict_calls_until_reset():

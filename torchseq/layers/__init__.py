@@ -107,6 +107,7 @@ from torchseq.layers.spatial import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from torchseq.layers.stacked_rnn_cells import StackedRNNCells
 from torchseq.layers.wrappers import TimeDistributed, TorchModule, TorchModuleWrapper, Wrapper
 
 __all__ = [
@@ -207,6 +208,7 @@ __all__ = [
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
+    "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
     "TorchModule",

@@ -8,9 +8,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchseq import activations
 from torchseq.layers.layer import Layer
-from torchseq.layers.recurrent import GRU, LSTM, SimpleRNN
+from torchseq.layers.recurrent import GRU, LSTM, SimpleRNN, run_fused
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 
 __all__ = ["Bidirectional"]
@@ -27,14 +26,16 @@ class Bidirectional(Layer):
     share ``layer``'s weights), named ``forward_<name>``; the backward layer is another copy
     with ``go_backwards=True``, named ``backward_<name>``, or ``backward_layer`` when
     given. (As in Keras, the copy always has ``go_backwards=True``, so ``layer`` itself must
-    run forwards unless ``backward_layer`` is given.) The backward layer's output sequence comes in processing order and is reversed
-    back to the input's time order before the two outputs are merged. The weights are the
+    run forwards unless ``backward_layer`` is given.) The backward layer's output sequence
+    comes in processing order and is reversed back to the input's time order before the two
+    outputs are merged. The weights are the
     forward layer's followed by the backward layer's, as in Keras.
 
     When both directions are ``SimpleRNN``, ``LSTM`` or ``GRU`` layers of one type and size
     that could each use torch's fused kernel (see :class:`LSTM`), and there is no mask, no
     stateful carry and no input dropout in training, both run in one bidirectional torch
-    kernel (cuDNN on CUDA); otherwise each direction runs on its own. Both give Keras's
+    kernel (cuDNN on CUDA); otherwise each direction runs on its own (each in its own fused
+    kernel when it can, e.g. with a right-padded mask). Both give Keras's
     numbers.
 
     Unlike Keras, ``reset_state()`` on a layer that is not stateful does nothing (Keras
@@ -285,11 +286,9 @@ class Bidirectional(Layer):
         forward_states = forward_layer._initial_states(sequences, forward_state)
         backward_states = backward_layer._initial_states(sequences, backward_state)
         hx = [torch.stack(pair) for pair in zip(forward_states, backward_states)]
-        params = _fused_weights(forward_layer) + _fused_weights(backward_layer)
+        weights = forward_layer._fused_weights() + backward_layer._fused_weights()
         has_bias = forward_layer.cell.use_bias
-        outputs, *final = kernel(
-            sequences, hx if len(hx) > 1 else hx[0], params, has_bias, 1, 0.0, training, True, True
-        )
+        outputs, final = run_fused(kernel, sequences, hx, weights, has_bias, training, True)
         if self.return_sequences and self.merge_mode == "concat" and not self.return_state:
             return outputs
         if self.return_sequences:
@@ -314,29 +313,8 @@ class Bidirectional(Layer):
                 return None
         if forward.units != backward.units or forward.use_bias != backward.use_bias:
             return None
-        if isinstance(forward, LSTM):
-            return torch._VF.lstm
-        if isinstance(forward, GRU):
-            return torch._VF.gru
-        if forward.cell.activation is not backward.cell.activation:
-            return None
-        return (
-            torch._VF.rnn_tanh
-            if forward.cell.activation is activations.tanh
-            else torch._VF.rnn_relu
-        )
-
-
-def _fused_weights(layer: Layer) -> list[torch.Tensor]:
-    """A recurrent layer's stored weights in the order torch's fused kernels take them."""
-    cell = layer.cell
-    weights = [cell.kernel, cell.recurrent_kernel]
-    if cell.use_bias:
-        # GRU keeps torch's two biases; LSTM and SimpleRNN have one, plus a zero recurrent bias.
-        weights += (
-            list(cell.bias.unbind(0)) if isinstance(layer, GRU) else [cell.bias, cell._zero_bias]
-        )
-    return weights
+        kernel = forward._torch_kernel()
+        return kernel if kernel is backward._torch_kernel() else None
 
 
 def _check_recurrent_layer(argument: str, layer: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from torchseq import activations, constraints, initializers, regularizers
 from torchseq.layers.layer import Layer, WeightLayout
@@ -39,7 +40,13 @@ _CELL_ARGUMENTS = (
     "seed",
     "reset_after",
 )
-_RNN_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll")
+# torch's fused kernels, looked up once (``torch._VF`` resolves attributes on every access).
+_LSTM, _GRU, _RNN_TANH, _RNN_RELU = (
+    torch._VF.lstm,
+    torch._VF.gru,
+    torch._VF.rnn_tanh,
+    torch._VF.rnn_relu,
+)
 
 
 def _check_cell_arguments(owner: str, units: Any, dropout: Any, recurrent_dropout: Any) -> None:
@@ -50,6 +57,70 @@ def _check_cell_arguments(owner: str, units: Any, dropout: Any, recurrent_dropou
     for arg, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
         if not 0.0 <= float(rate) <= 1.0:
             raise ValueError(f"{owner}: {arg} must be in [0, 1], received: {arg}={rate}")
+
+
+def fused_mask_lengths(mask: torch.Tensor) -> tuple[bool, torch.Tensor | None]:
+    """Whether torch's fused kernels can honour ``mask``, and the lengths to pack with.
+
+    They can when every sample's valid steps come first (right padding) and no sample is
+    empty. The lengths (int64, on the CPU, as packing wants them) are ``None`` when nothing is
+    padded. Costs one small device-to-host copy: a synchronisation on CUDA.
+    """
+    mask = mask.to(torch.bool)
+    lengths = mask.sum(1)
+    steps = torch.arange(mask.shape[1], device=mask.device)
+    fits = (mask == (steps < lengths[:, None])).all() & (lengths > 0).all()
+    summary = torch.cat([lengths, fits.view(1).long()]).cpu()
+    lengths = summary[:-1]
+    if not summary[-1]:
+        return False, None
+    return True, None if bool((lengths == mask.shape[1]).all()) else lengths
+
+
+def run_fused(
+    kernel: Any,
+    inputs: torch.Tensor,
+    states: list[torch.Tensor],
+    weights: list[torch.Tensor],
+    has_bias: bool,
+    training: bool,
+    bidirectional: bool = False,
+    lengths: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Runs one of torch's fused kernels over batch-first ``inputs``: ``(outputs, final_states)``.
+
+    ``states`` are ``(directions, batch, units)`` each. With ``lengths`` (from
+    :func:`fused_mask_lengths`) the batch is packed, so each sample stops at its own length:
+    its final states are those of its last valid step and its outputs past it are zeros.
+    (On the CPU a packed batch trains at about half the speed of a whole one.)
+    """
+    if lengths is None:
+        hx = states if len(states) > 1 else states[0]
+        outputs, *final = kernel(
+            inputs, hx, weights, has_bias, 1, 0.0, training, bidirectional, True
+        )
+        return outputs, final
+    packed = pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False)
+    states = [state.index_select(1, packed.sorted_indices) for state in states]
+    hx = states if len(states) > 1 else states[0]
+    data, *final = kernel(
+        packed.data, packed.batch_sizes, hx, weights, has_bias, 1, 0.0, training, bidirectional
+    )
+    packed_outputs = PackedSequence(
+        data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices
+    )
+    outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True, total_length=inputs.shape[1])
+    return outputs, [state.index_select(1, packed.unsorted_indices) for state in final]
+
+
+def _reverse_valid_steps(inputs: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+    """The sequences reversed in time; with ``lengths``, only each sample's valid steps."""
+    if lengths is None:
+        return inputs.flip(1)
+    lengths = lengths.to(inputs.device)[:, None]
+    steps = torch.arange(inputs.shape[1], device=inputs.device)
+    index = torch.where(steps < lengths, lengths - 1 - steps, steps)
+    return inputs.gather(1, index[..., None].expand_as(inputs))
 
 
 class _GateLayout(WeightLayout):
@@ -367,7 +438,8 @@ class GRUCell(_BaseCell):
 
 class _BaseRecurrent(RNN):
     """A layer owning its cell, built from the cell's arguments; runs torch's fused kernel
-    when the configuration matches it (default activations, no recurrent dropout, no mask)."""
+    when the configuration matches it (default activations, no recurrent dropout in training,
+    no mask or a right-padded one)."""
 
     _cell_class: type[_BaseCell] = _BaseCell
 
@@ -420,18 +492,86 @@ class _BaseRecurrent(RNN):
             and not (training and cell.recurrent_dropout > 0.0)
         )
 
-    def _fused_run(self, sequences: torch.Tensor, states: list, training: bool) -> Any:
+    def _torch_kernel(self) -> Any:
+        """torch's fused kernel for this layer (``torch._VF.lstm`` and the like)."""
+        raise NotImplementedError
+
+    def _fused_weights(self) -> list[torch.Tensor]:
+        """The stored weights, in the order torch's fused kernels take them (no copies)."""
+        cell = self.cell
+        weights = [cell.kernel, cell.recurrent_kernel]
+        if cell.use_bias:
+            # torch's kernels add a second (recurrent) bias; Keras has one, so it is zero.
+            weights += [cell.bias, cell._zero_bias]
+        return weights
+
+    def _fused_run(
+        self, sequences: torch.Tensor, states: list, training: bool, mask: torch.Tensor | None
+    ) -> Any:
+        """The fused kernel's results; with a right-padded mask, Keras's masked results.
+
+        A padded batch runs whole (on the CPU, torch's kernels are twice as fast on a full
+        batch as on a packed one, and the steps after a sample's last valid one cannot change
+        its earlier outputs): each sample's result is then its output at its last valid step.
+        Only an LSTM's carry state at that step is not among the outputs, so an LSTM that
+        returns or keeps its states runs packed instead.
+        """
+        cell = self.cell
         if not self._fusable(training):
             return None
-        inputs = sequences.flip(1) if self.go_backwards else sequences
-        if training and 0.0 < self.cell.dropout < 1.0:
-            inputs = inputs * self.cell._input_dropout(torch.ones_like(inputs[:, 0]), True)[:, None]
-        outputs, *final = self._fused_kernel(inputs, [state[None] for state in states], training)
+        lengths = None
+        if mask is not None:
+            fits, lengths = fused_mask_lengths(mask)
+            if not fits:
+                return None
+        inputs = sequences
+        if training and 0.0 < cell.dropout < 1.0:
+            inputs = inputs * cell._input_dropout(torch.ones_like(inputs[:, 0]), True)[:, None]
+        if self.go_backwards:
+            inputs = _reverse_valid_steps(inputs, lengths)
+        packed = lengths is not None and len(states) > 1 and (self.return_state or self.stateful)
+        outputs, final = run_fused(
+            self._torch_kernel(),
+            inputs,
+            [state[None] for state in states],
+            self._fused_weights(),
+            cell.use_bias,
+            training,
+            lengths=lengths if packed else None,
+        )
         final = [state[0] for state in final]
-        return final[0], outputs, final
+        if lengths is None:
+            return final[0], outputs, final
+        if not packed:
+            index = (lengths.to(outputs.device) - 1)[:, None, None].expand(-1, 1, outputs.shape[-1])
+            final[0] = outputs.gather(1, index)[:, 0]
+            # An LSTM's carry here is the one after the padding; nothing reads it (it neither
+            # returns nor keeps its states), so it is dropped rather than returned wrong.
+            final = final[:1]
+        return (*self._masked_outputs(final[0], outputs, mask, lengths), final)
 
-    def _fused_kernel(self, inputs: torch.Tensor, states: list, training: bool) -> Any:
-        raise NotImplementedError
+    def _masked_outputs(
+        self, last: torch.Tensor, outputs: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keras's last output and output sequence for a batch padded on the right.
+
+        Forwards, a padded step repeats the last valid output (zeros with
+        ``zero_output_for_mask``, which also zeroes the last output when the last step is
+        padded). Backwards the padding comes first, while the state is still the initial
+        one, so it outputs zeros and the valid outputs follow it.
+        """
+        lengths = lengths.to(outputs.device)[:, None]
+        steps = torch.arange(outputs.shape[1], device=outputs.device)
+        if self.go_backwards:
+            padding = outputs.shape[1] - lengths
+            index = (steps - padding).clamp(min=0)
+            shifted = outputs.gather(1, index[..., None].expand_as(outputs))
+            return last, shifted.masked_fill((steps < padding)[..., None], 0.0)
+        valid = (steps < lengths)[..., None]
+        if self.zero_output_for_mask:
+            last = last.masked_fill(~mask[:, -1:].to(torch.bool), 0.0)
+            return last, outputs.masked_fill(~valid, 0.0)
+        return last, torch.where(valid, outputs, last[:, None])
 
     def get_config(self) -> dict[str, Any]:
         cell_config = {
@@ -469,20 +609,16 @@ class SimpleRNN(_BaseRecurrent):
             training and cell.recurrent_dropout > 0.0
         )
 
-    def _fused_kernel(self, inputs: torch.Tensor, states: list, training: bool) -> Any:
-        cell = self.cell
-        kernel = torch._VF.rnn_tanh if cell.activation is activations.tanh else torch._VF.rnn_relu
-        params = [cell.kernel, cell.recurrent_kernel]
-        if cell.use_bias:
-            params += [cell.bias, cell._zero_bias]
-        return kernel(inputs, states[0], params, cell.use_bias, 1, 0.0, training, False, True)
+    def _torch_kernel(self) -> Any:
+        return _RNN_TANH if self.cell.activation is activations.tanh else _RNN_RELU
 
 
 class LSTM(_BaseRecurrent):
     """Long short-term memory layer; mirrors ``keras.layers.LSTM``.
 
     Runs torch's fused LSTM kernel on the stored weights (no copy) when the activations are
-    the defaults, there is no recurrent dropout in training and no mask; otherwise a step loop.
+    the defaults, there is no recurrent dropout in training and no mask or a right-padded one
+    (packed, so each sample stops at its own length); otherwise a step loop.
 
     Args:
         units: Size of the output and of both states.
@@ -502,12 +638,8 @@ class LSTM(_BaseRecurrent):
 
     _cell_class = LSTMCell
 
-    def _fused_kernel(self, inputs: torch.Tensor, states: list, training: bool) -> Any:
-        cell = self.cell
-        params = [cell.kernel, cell.recurrent_kernel]
-        if cell.use_bias:
-            params += [cell.bias, cell._zero_bias]
-        return torch._VF.lstm(inputs, states, params, cell.use_bias, 1, 0.0, training, False, True)
+    def _torch_kernel(self) -> Any:
+        return _LSTM
 
 
 class GRU(_BaseRecurrent):
@@ -534,11 +666,10 @@ class GRU(_BaseRecurrent):
     def _fusable(self, training: bool) -> bool:
         return self.cell.reset_after and super()._fusable(training)
 
-    def _fused_kernel(self, inputs: torch.Tensor, states: list, training: bool) -> Any:
+    def _torch_kernel(self) -> Any:
+        return _GRU
+
+    def _fused_weights(self) -> list[torch.Tensor]:
         cell = self.cell
-        params = [cell.kernel, cell.recurrent_kernel]
-        if cell.use_bias:
-            params += list(cell.bias.unbind(0))
-        return torch._VF.gru(
-            inputs, states[0], params, cell.use_bias, 1, 0.0, training, False, True
-        )
+        weights = [cell.kernel, cell.recurrent_kernel]
+        return weights + list(cell.bias.unbind(0)) if cell.use_bias else weights

@@ -1,7 +1,8 @@
 """``RNN``: runs a recurrent cell over the time axis; the base of SimpleRNN, LSTM and GRU.
 
 Subclasses with a fused torch kernel override ``_fused_run``; everything else (custom cells,
-masks, recurrent dropout, custom activations) goes through a Python step loop over time.
+masks that are not right-padded, recurrent dropout, custom activations) goes through a Python
+step loop over time.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 import torch
 
 from torchseq.layers.layer import InputSpec, Layer
+from torchseq.layers.stacked_rnn_cells import StackedRNNCells, nest_states
+from torchseq.utils import tree
 
 __all__ = ["RNN"]
 
@@ -54,10 +57,7 @@ class RNN(Layer):
         **kwargs: Any,
     ) -> None:
         if isinstance(cell, (list, tuple)):
-            raise TypeError(
-                f"{type(self).__name__}: a list of cells (StackedRNNCells) is not supported, "
-                f"received: cell={cell!r}"
-            )
+            cell = StackedRNNCells(cell)
         if not hasattr(cell, "state_size") or not callable(getattr(cell, "call", None)):
             raise TypeError(
                 f"{type(self).__name__}: cell must be a layer with a `state_size` attribute "
@@ -73,14 +73,19 @@ class RNN(Layer):
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
         self._states: list[torch.Tensor] | None = None
+        self._zero_state_sizes: list[int] | None = None
         self._batch_size: int | None = None
         self._cell_takes_training = "training" in inspect.signature(cell.call).parameters
 
     @property
+    def cell(self) -> Layer:
+        """The recurrent cell (read without ``nn.Module.__getattr__``: it is on the hot path)."""
+        return self._modules["cell"]
+
+    @property
     def state_sizes(self) -> list[int]:
-        """The size of each state, as a list."""
-        size = self.cell.state_size
-        return list(size) if isinstance(size, (list, tuple)) else [size]
+        """The size of each state, as a flat list (a stack of cells lists all its cells')."""
+        return tree.flatten(self.cell.state_size)
 
     @property
     def output_size(self) -> int:
@@ -124,16 +129,20 @@ class RNN(Layer):
         reset_masks = getattr(self.cell, "_reset_dropout_masks", None)
         if reset_masks is not None:
             reset_masks()
-        result = None if mask is not None else self._fused_run(sequences, states, training)
+        result = self._fused_run(sequences, states, training, mask)
         if result is None:
             result = self._step_loop(sequences, states, mask, training)
         last, outputs, states = result
         if self.stateful:
             self._states = [state.detach() for state in states]
         output = outputs if self.return_sequences else last
-        return [output, *states] if self.return_state else output
+        if self.return_state:
+            return [output, *nest_states(self.cell.state_size, states)]
+        return output
 
-    def _fused_run(self, sequences: torch.Tensor, states: list, training: bool) -> Any:
+    def _fused_run(
+        self, sequences: torch.Tensor, states: list, training: bool, mask: torch.Tensor | None
+    ) -> Any:
         """``(last_output, outputs, states)`` from one fused kernel, or ``None`` if none fits."""
         return None
 
@@ -170,12 +179,13 @@ class RNN(Layer):
             return self._checked_initial_states(initial_state, batch)
         if self.stateful and self._states is not None:
             return self._states
-        return [sequences.new_zeros(batch, size) for size in self.state_sizes]
+        if self._zero_state_sizes is None:  # the cell's sizes are fixed once it has run
+            self._zero_state_sizes = self.state_sizes
+        return [sequences.new_zeros(batch, size) for size in self._zero_state_sizes]
 
     def _checked_initial_states(self, initial_state: Any, batch: int) -> list[torch.Tensor]:
-        if isinstance(initial_state, torch.Tensor):
-            initial_state = [initial_state]
-        states = list(initial_state)
+        # Keras's nesting per cell ([[h_1, c_1], h_2]) or the flat list ([h_1, c_1, h_2]).
+        states = tree.flatten(initial_state)
         if len(states) != len(self.state_sizes):
             raise ValueError(
                 f'Layer "{self.name}" expects {len(self.state_sizes)} initial state(s), '
@@ -204,7 +214,8 @@ class RNN(Layer):
         else:
             output_shape = (batch, self.output_size)
         if self.return_state:
-            return [output_shape, *[(batch, size) for size in self.state_sizes]]
+            state_shapes = [(batch, size) for size in self.state_sizes]
+            return [output_shape, *nest_states(self.cell.state_size, state_shapes)]
         return output_shape
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
