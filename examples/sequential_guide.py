@@ -4,6 +4,8 @@ Only the import lines differ from the guide. Where the guide elides code (`...`)
 downloads pretrained weights (Xception), a small stand-in is used and marked as such.
 """
 
+import numpy as np
+
 import torchseq as keras
 from torchseq import layers, ops
 
@@ -167,6 +169,14 @@ for layer in model.layers[:-1]:
     layer.trainable = False
 print("trainable weights:", len(model.trainable_weights))  # 2
 
+# Recompile and train (this will only update the weights of the last layer).
+# (The guide elides the arguments and the data; small stand-ins here.)
+frozen_before = [w.copy() for w in model.get_weights()[:-2]]
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+model.fit(np.random.random((64, 784)), np.random.randint(10, size=64), epochs=1, verbose=0)
+frozen_after = model.get_weights()[:-2]
+print("frozen layers unchanged:", all(np.array_equal(a, b) for a, b in zip(frozen_before, frozen_after)))
+
 # Load a convolutional base with pre-trained weights.
 # (keras.applications.Xception downloads ImageNet weights; a small stand-in base here.)
 base_model = keras.Sequential(
@@ -188,3 +198,10 @@ model = keras.Sequential([
 ])
 print(tuple(model(ops.ones((2, 64, 64, 3))).shape))
 print("trainable weights:", len(model.trainable_weights))  # 2: the new Dense only
+
+# Compile & train (stand-in arguments and data for the guide's `...`)
+base_before = [w.copy() for w in base_model.get_weights()]
+model.compile(optimizer="adam", loss="mse")
+model.fit(np.random.random((16, 64, 64, 3)), np.random.random((16, 1000)), epochs=1, verbose=0)
+base_after = base_model.get_weights()
+print("base model unchanged:", all(np.array_equal(a, b) for a, b in zip(base_before, base_after)))

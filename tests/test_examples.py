@@ -29,7 +29,9 @@ def test_sequential_guide(capsys):
     assert "[(1, 123, 123, 32), (1, 121, 121, 32), (1, 119, 119, 32)]" in out
     assert "(1, 121, 121, 32)\n" in out
     assert "trainable weights: 2" in out
+    assert "frozen layers unchanged: True" in out  # seed 000's fine-tuning recipe trains
     assert "(2, 1000)" in out
+    assert "base model unchanged: True" in out  # and so does its frozen-base recipe
 
 
 def test_functional_guide(capsys):
