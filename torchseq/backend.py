@@ -32,12 +32,6 @@ from torchseq.config import (
     set_image_data_format,
 )
 from torchseq.ops import (
-    DTypeLike,
-    ShapeLike,
-    Tensor,
-    TensorLike,
-    _shape,
-    _torch_dtype,
     abs,
     all,
     any,
@@ -86,6 +80,7 @@ from torchseq.ops import (
     zeros_like,
 )
 from torchseq.ops import power as pow
+from torchseq.ops._convert import DTypeLike, ShapeLike, Tensor, TensorLike, _shape, _torch_dtype
 from torchseq.utils.naming import clear_session
 
 __all__ = [

@@ -1,0 +1,190 @@
+"""Conversion to tensors (and its rules), dtype and shape queries: ``keras.ops`` core."""
+
+from __future__ import annotations
+
+import builtins
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from torchseq.config import dtype_name, standardize_dtype
+
+__all__ = [
+    "Axis",
+    "DTypeLike",
+    "ShapeLike",
+    "Tensor",
+    "TensorLike",
+    "cast",
+    "convert_to_numpy",
+    "convert_to_tensor",
+    "dtype",
+    "is_tensor",
+    "ndim",
+    "shape",
+    "size",
+    "stop_gradient",
+]
+
+
+Tensor = torch.Tensor
+TensorLike = torch.Tensor | np.ndarray | float | int | bool | Sequence[Any]
+DTypeLike = str | torch.dtype | np.dtype | None
+Axis = int | Sequence[int] | None
+ShapeLike = int | Sequence[int]
+
+_WIDENED_UINTS = (np.uint16, np.uint32)
+
+
+def _floatx() -> torch.dtype:
+    return _torch_dtype(None)
+
+
+def _python_scalar_dtype(x: complex) -> torch.dtype:
+    if isinstance(x, bool):
+        return torch.bool
+    if isinstance(x, int):
+        return torch.int64
+    if isinstance(x, float):
+        return _floatx()
+    return torch.complex64
+
+
+def _torch_dtype(dtype: DTypeLike | type) -> torch.dtype:
+    """``config.standardize_dtype``, also taking scalar types: ``np.float32``, ``float``."""
+    if isinstance(dtype, type) and issubclass(dtype, np.generic):
+        dtype = np.dtype(dtype)
+    elif isinstance(dtype, type) and issubclass(dtype, (bool, int, float, complex)):
+        return _python_scalar_dtype(dtype())
+    return standardize_dtype(dtype)
+
+
+def _from_numpy(array: np.ndarray) -> Tensor:
+    # torch.from_numpy warns on read-only arrays and rejects negative strides.
+    if not array.flags.writeable or builtins.any(s < 0 for s in array.strides):
+        array = array.copy()
+    if array.dtype in _WIDENED_UINTS:
+        array = array.astype(np.int64)
+    tensor = torch.from_numpy(array)
+    return tensor.to(_floatx()) if array.dtype == np.float64 else tensor
+
+
+def _to_tensor(x: Any, dtype: DTypeLike = None, device: torch.device | None = None) -> Tensor:
+    target = None if dtype is None else _torch_dtype(dtype)
+    if isinstance(x, (bool, int, float, complex)):
+        return torch.tensor(x, dtype=target or _python_scalar_dtype(x), device=device)
+    if isinstance(x, torch.Tensor):
+        tensor = x
+    elif isinstance(x, (list, tuple)) and builtins.any(isinstance(i, torch.Tensor) for i in x):
+        tensor = torch.stack([_to_tensor(i, device=device) for i in x])
+    else:
+        try:
+            tensor = _from_numpy(np.asarray(x))
+        except TypeError as e:
+            raise TypeError(
+                "Expected a tensor, numpy array, number or nested list of numbers, "
+                f"received: {type(x).__name__}"
+            ) from e
+    return tensor.to(device=device, dtype=target)
+
+
+def _operands(*xs: Any) -> list[Tensor]:
+    """Convert several operands, placing array-likes on the first tensor's device."""
+    device = next((x.device for x in xs if isinstance(x, torch.Tensor)), None)
+    return [_to_tensor(x, device=device) for x in xs]
+
+
+def _promoted(*xs: Any) -> list[Tensor]:
+    """Operands cast to one common dtype, for torch ops that refuse mixed dtypes."""
+    tensors = _operands(*xs)
+    if len(tensors) == 2:  # result_type keeps torch's scalar rule: 2.0 does not upcast float16
+        common = torch.result_type(*tensors)
+    else:
+        common = functools.reduce(torch.promote_types, (t.dtype for t in tensors))
+    return [t.to(common) for t in tensors]
+
+
+def _floating(x: TensorLike) -> Tensor:
+    """The tensor, cast to ``floatx`` unless it already holds floats or complex numbers."""
+    tensor = _to_tensor(x)
+    return tensor if tensor.is_floating_point() or tensor.is_complex() else tensor.to(_floatx())
+
+
+def _axes(axis: Axis) -> int | tuple[int, ...] | None:
+    return axis if axis is None or isinstance(axis, int) else tuple(axis)
+
+
+def _shape(shape: ShapeLike) -> tuple[int, ...]:
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
+
+
+def _flat_or_along(x: TensorLike, axis: int | None) -> tuple[Tensor, int]:
+    """``(x, axis)``, or ``(x flattened, 0)`` where numpy treats ``axis=None`` as flat."""
+    tensor = _to_tensor(x)
+    return (tensor.reshape(-1), 0) if axis is None else (tensor, axis)
+
+
+def _wrapped_indices(indices: TensorLike, length: int, device: torch.device) -> Tensor:
+    index = _to_tensor(indices, dtype=torch.int64, device=device)
+    return torch.where(index < 0, index + length, index)
+
+
+def convert_to_tensor(x: TensorLike, dtype: DTypeLike = None) -> Tensor:
+    """Turn ``x`` into a torch tensor; tensors are returned as is unless ``dtype`` differs.
+
+    Args:
+        x: A tensor, numpy array, Python scalar or (nested) list.
+        dtype: Target dtype. Defaults to ``None``: keep the input's dtype, except that
+            float64 numpy arrays and Python floats become ``floatx()``.
+    """
+    return _to_tensor(x, dtype)
+
+
+def convert_to_numpy(x: TensorLike) -> np.ndarray:
+    """Copy ``x`` to a numpy array on the host (bfloat16 becomes float32).
+
+    The result never shares memory with a tensor, so writing to it is safe.
+    """
+    if not isinstance(x, torch.Tensor):
+        return np.asarray(x)
+    x = x.detach()
+    x = x.float() if x.dtype == torch.bfloat16 else x
+    return x.to("cpu", copy=True).numpy()
+
+
+def cast(x: TensorLike, dtype: DTypeLike) -> Tensor:
+    """Cast ``x`` to ``dtype`` (a Keras name such as ``"float32"`` or a torch dtype)."""
+    return _to_tensor(x).to(_torch_dtype(dtype))
+
+
+def is_tensor(x: Any) -> bool:
+    """Whether ``x`` is a torch tensor."""
+    return isinstance(x, torch.Tensor)
+
+
+def shape(x: TensorLike) -> tuple[int, ...]:
+    """The shape of ``x`` as a tuple of ints."""
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+
+
+def ndim(x: TensorLike) -> int:
+    """The number of dimensions of ``x``."""
+    return len(shape(x))
+
+
+def size(x: TensorLike) -> int:
+    """The number of elements of ``x``."""
+    return int(np.prod(shape(x), dtype=np.int64))
+
+
+def dtype(x: TensorLike) -> str:
+    """The Keras name of the dtype ``x`` has as a tensor, e.g. ``"float32"``."""
+    return dtype_name(_to_tensor(x).dtype)
+
+
+def stop_gradient(variable: TensorLike) -> Tensor:
+    """``variable`` detached from the autograd graph."""
+    return _to_tensor(variable).detach()
