@@ -47,7 +47,15 @@ from torchseq.training.data_sources import (
 from torchseq.utils import tree
 from torchseq.utils.sequence import PyDataset
 
-__all__ = ["ArrayAdapter", "Batch", "DataAdapter", "make_adapter", "split_validation"]
+__all__ = [
+    "ArrayAdapter",
+    "Batch",
+    "DataAdapter",
+    "honours_shuffle",
+    "is_array_data",
+    "make_adapter",
+    "split_validation",
+]
 
 _DEFAULT_BATCH_SIZE = 32
 _DEVICE_MEMORY_FRACTION = 0.5  # leave the other half of free device memory to the model
@@ -199,6 +207,23 @@ def split_validation(
         )
     data = (parts["x"], parts["y"], parts["sample_weight"])
     return _map_arrays(lambda a: a[:split_at], data), _map_arrays(lambda a: a[split_at:], data)
+
+
+def is_array_data(x: Any) -> bool:
+    """Whether ``x`` is in-memory arrays (batched by ``make_adapter``), not a batch source."""
+    return _source_name(x) is None
+
+
+def honours_shuffle(x: Any) -> bool:
+    """Whether ``make_adapter`` would reorder ``x`` for ``shuffle=True``.
+
+    Arrays, ``PyDataset`` and map-style ``Dataset`` objects are reordered; generators,
+    ``DataLoader`` objects and iterable datasets deliver batches in their own order.
+    """
+    source = _source_name(x)
+    if source == "Dataset":
+        return not isinstance(x, IterableDataset)
+    return source in (None, "PyDataset")
 
 
 class ArrayAdapter(DataAdapter):

@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ class Trainer:
 
     stop_training = False
     compiled = False
+    steps_per_execution = 1
 
     # ------------------------------------------------------------------ compile
 
@@ -68,7 +70,12 @@ class Trainer:
             loss_weights: Scalars weighting each output's loss (list or dict).
             weighted_metrics: Metrics that take ``sample_weight`` / ``class_weight``.
             run_eagerly: Accepted; the step always runs eagerly unless ``jit_compile``.
-            steps_per_execution: Accepted for compatibility; must be a positive int.
+            steps_per_execution: Batches per "execution": callbacks' batch hooks (and
+                so the progress bar) are called once per group of this many batches, with
+                the indices of the group's first and last batch, as Keras does on the JAX
+                and TensorFlow backends. Each batch is still its own optimizer step, so
+                weights and history do not depend on it. Keras refuses values above 1 on
+                the torch backend; torchseq accepts them. Defaults to 1.
             jit_compile: ``True`` compiles the forward pass and loss with ``torch.compile``
                 (backward and the optimizer step stay eager); ``"auto"`` and ``False`` run
                 eagerly.
@@ -108,6 +115,7 @@ class Trainer:
             ready=False,
         )
         self.optimizer = optimizer
+        self.steps_per_execution = steps_per_execution
         self.compiled = True
         if self.built:
             self._attach_optimizer()
@@ -160,8 +168,13 @@ class Trainer:
             layer.activity_regularizer is not None or layer._call_losses for layer in layers
         )
         state.scales_loss = getattr(optimizer, "loss_scale_factor", None) is not None
+        # Static shapes: a model sees a handful of batch shapes, and torch's automatic
+        # dynamic shapes (triggered by a second model compiling the same method) fail on
+        # convolutions in torch 2.13's inductor.
         state.loss_function = (
-            torch.compile(self.compute_loss) if state.jit_compile else self.compute_loss
+            torch.compile(self.compute_loss, dynamic=False)
+            if state.jit_compile
+            else self.compute_loss
         )
 
     # ------------------------------------------------------------------ steps
@@ -232,6 +245,12 @@ class Trainer:
     ) -> History:
         """Train for ``epochs`` epochs (``epochs`` is the index of the last one).
 
+        A stateful model (a layer with ``stateful=True``) carries sample i of each batch
+        into sample i of the next, so every batch has that layer's fixed batch size
+        (``batch_size=None`` means it; array data must hold a multiple of it, else a
+        ``ValueError`` before any training) and the samples keep their order:
+        ``shuffle=True`` is ignored with a warning (Keras shuffles them).
+
         Returns the ``History`` callback: ``history.history`` maps each log name (sorted)
         to its per-epoch values.
         """
@@ -242,12 +261,26 @@ class Trainer:
         if state.loss is None:
             raise ValueError("fit needs a loss: call compile(loss=...) first")
         batch_size = _check_batch_size(batch_size)
+        validation_batch_size = _check_batch_size(validation_batch_size)
+        parts = [("x", x), ("validation_data", _unpack_validation(validation_data)[0])]
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_module.split_validation(
                 x, y, sample_weight, validation_split
             )
+            split = f"(validation_split={validation_split})"
+            parts = [
+                (f"the training part of x {split}", x),
+                (f"the validation part of x {split}", validation_data[0]),
+            ]
         elif validation_split and not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be in [0, 1), received: {validation_split!r}")
+        stateful = self._stateful_layer()
+        unfixed = stateful is not None and getattr(stateful, "_batch_size", None) is None
+        if stateful is not None:
+            batch_size = _stateful_batch_size(
+                "fit", stateful, batch_size, parts, validation_batch_size
+            )
+            shuffle, asked_to_shuffle = _stateful_shuffle(x, shuffle), shuffle
         adapter = self._adapter(
             x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight
         )
@@ -261,6 +294,10 @@ class Trainer:
                 None,
             )
         self._prepare(adapter)
+        if unfixed:  # the first batch has fixed the batch size now
+            _stateful_batch_size("fit", self._stateful_layer(), batch_size, parts)
+        if stateful is not None and shuffle is not asked_to_shuffle:
+            _warn_not_shuffled(asked_to_shuffle)
         verbose = 1 if verbose == "auto" else int(verbose)
         callback_list = CallbackList(
             callbacks,
@@ -277,21 +314,19 @@ class Trainer:
             callback_list.on_train_begin()
             # BackupAndRestore may resume an interrupted run from a later epoch.
             initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
-            batch_hooks = callback_list.needs_batch_hooks("train")
+            groups = _StepGroups(callback_list, "train", self.steps_per_execution)
             batch_logs = _LazyLogs(self._logs)
             try:
                 for epoch in range(initial_epoch, epochs):
                     self._reset_metrics()
                     callback_list.on_epoch_begin(epoch)
                     for step, (bx, by, bsw) in enumerate(adapter.batches(epoch)):
-                        if batch_hooks:
-                            callback_list.on_train_batch_begin(step)
+                        groups.begin(step)
                         self.train_step(bx, *self._targets(by, bsw))
-                        if batch_hooks:
-                            callback_list.on_train_batch_end(step, batch_logs.fresh())
                         interrupted.check()
-                        if self.stop_training:
+                        if groups.end(step, batch_logs.fresh) and self.stop_training:
                             break
+                    groups.close(batch_logs.fresh)
                     logs = self._logs()
                     if val_adapter is not None and (epoch + 1) % validation_freq == 0:
                         with training_mode(self, False):
@@ -328,6 +363,9 @@ class Trainer:
             raise TypeError(f"evaluate got unexpected keyword argument(s) {sorted(kwargs)}")
         self._state("evaluate")
         batch_size = _check_batch_size(batch_size)
+        stateful = self._stateful_layer()
+        if stateful is not None:
+            batch_size = _stateful_batch_size("evaluate", stateful, batch_size, [("x", x)])
         adapter = self._adapter(x, y, sample_weight, batch_size, steps, False, None)
         self._prepare(adapter)
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -347,14 +385,13 @@ class Trainer:
 
     def _run_evaluation(self, adapter: Any, callback_list: Any = None) -> dict[str, Any]:
         self._reset_metrics()
-        hooks = callback_list is not None and callback_list.needs_batch_hooks("test")
+        groups = _StepGroups(callback_list, "test", self.steps_per_execution)
         batch_logs = _LazyLogs(self._logs)
         for step, (bx, by, bsw) in enumerate(adapter.batches(0)):
-            if hooks:
-                callback_list.on_test_batch_begin(step)
+            groups.begin(step)
             self.test_step(bx, *self._targets(by, bsw))
-            if hooks:
-                callback_list.on_test_batch_end(step, batch_logs.fresh())
+            groups.end(step, batch_logs.fresh)
+        groups.close(batch_logs.fresh)
         return self._logs()
 
     def predict(
@@ -370,6 +407,9 @@ class Trainer:
         if kwargs:
             raise TypeError(f"predict got unexpected keyword argument(s) {sorted(kwargs)}")
         batch_size = _check_batch_size(batch_size)
+        stateful = self._stateful_layer()
+        if stateful is not None:
+            batch_size = _stateful_batch_size("predict", stateful, batch_size, [("x", x)])
         adapter = data_module.make_adapter(
             x,
             None,
@@ -392,14 +432,16 @@ class Trainer:
         outputs = []
         with training_mode(self, False), torch.no_grad():
             callback_list.on_predict_begin()
-            hooks = callback_list.needs_batch_hooks("predict")
+            groups = _StepGroups(callback_list, "predict", self.steps_per_execution)
+
+            def group_outputs() -> dict[str, Any]:
+                return {"outputs": _concatenate(outputs[groups.first :])}
+
             for step, (bx, _, _) in enumerate(adapter.batches(0)):
-                if hooks:
-                    callback_list.on_predict_batch_begin(step)
-                batch_outputs = self.predict_step(bx)
-                outputs.append(batch_outputs)
-                if hooks:
-                    callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
+                groups.begin(step)
+                outputs.append(self.predict_step(bx))
+                groups.end(step, group_outputs)
+            groups.close(group_outputs)
             callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict received no data: the input has no samples")
@@ -496,7 +538,7 @@ class Trainer:
         if state.ready:
             return
         x, y, sample_weight = adapter.peek()
-        with torch.no_grad(), training_mode(self, False):
+        with torch.no_grad(), training_mode(self, False), self._states_kept():
             y_pred = self._flat_outputs(self(x))
         if state.parameters is not None and any(
             module._call_losses for module in self.modules() if isinstance(module, Layer)
@@ -552,6 +594,30 @@ class Trainer:
         names = getattr(self, "input_names", None)
         return list(names) if names else None
 
+    def _stateful_layer(self) -> Any:
+        """A layer with ``stateful=True`` (one whose batch size is known, if any), or ``None``."""
+        layers = [
+            module
+            for module in self.modules()
+            if module is not self and getattr(module, "stateful", False) is True
+        ]
+        fixed = [layer for layer in layers if getattr(layer, "_batch_size", None)]
+        return (fixed or layers or [None])[0]
+
+    @contextlib.contextmanager
+    def _states_kept(self) -> Iterator[None]:
+        """Stateful layers keep the states they had (a look at the first batch carries none)."""
+        kept = [
+            (module, module._states)
+            for module in self.modules()
+            if getattr(module, "stateful", False) is True and hasattr(module, "_states")
+        ]
+        try:
+            yield
+        finally:
+            for module, states in kept:
+                module._states = states
+
     def reset_states(self) -> None:
         """Clear the state of every stateful layer (stateful RNNs), as Keras's model does."""
         for module in self.modules():
@@ -582,6 +648,82 @@ def _num_samples(x: Any) -> int:
     return len(tree.flatten(x)[0])
 
 
+def _stateful_shuffle(x: Any, shuffle: Any) -> Any:
+    """``shuffle`` for a stateful model: never across batches (it would mix up the states)."""
+    shuffles = isinstance(shuffle, (bool, np.bool_)) and bool(shuffle) or shuffle == "batch"
+    if not shuffles or not data_module.honours_shuffle(x):
+        return shuffle  # nothing to turn off (a generator or loader orders itself)
+    return False
+
+
+def _warn_not_shuffled(shuffle: Any) -> None:
+    warnings.warn(
+        f"fit: the model is stateful, so it was not shuffled (shuffle={shuffle!r} ignored): "
+        "sample i of each batch continues the sequence of sample i of the batch before, "
+        "and shuffling would hand each sample another sample's states. Pass shuffle=False "
+        "to silence this warning.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def _stateful_batch_size(
+    where: str,
+    layer: Any,
+    batch_size: int | None,
+    parts: list[tuple[str, Any]],
+    validation_batch_size: int | None = None,
+) -> int | None:
+    """The batch size for a stateful model: its fixed one, checked against the data.
+
+    Every batch must have the layer's fixed batch size, so ``batch_size`` may only be that
+    (``None`` means it) and each array part must hold a multiple of it. Data sources that
+    batch themselves are left to the layer, which checks every batch it receives.
+
+    Args:
+        where: ``"fit"``, ``"evaluate"`` or ``"predict"``, for the messages.
+        layer: A stateful layer of the model.
+        batch_size: What the caller passed.
+        parts: ``(description, data)`` pairs; ``data`` is ``x``, ``(x, y[, w])`` or ``None``.
+        validation_batch_size: ``fit``'s argument, checked like ``batch_size``.
+
+    Returns:
+        The fixed batch size, or ``batch_size`` when the layer is not built yet.
+
+    Raises:
+        ValueError: For another batch size or a sample count that is no multiple.
+    """
+    fixed = getattr(layer, "_batch_size", None)
+    if fixed is None:  # not built: the first batch will fix it
+        return batch_size
+    arguments = {"batch_size": batch_size, "validation_batch_size": validation_batch_size}
+    for argument, value in arguments.items():
+        if value is not None and value != fixed:
+            raise ValueError(
+                f"{where}: the model is stateful (layer {layer.name!r}) with a fixed batch "
+                f"size of {fixed}, so every batch must have {fixed} samples; received: "
+                f"{argument}={value}. Pass {argument}={fixed} or leave it None."
+            )
+    for what, data in parts:
+        if data is None or not data_module.is_array_data(data):
+            continue
+        count = _num_samples(data)
+        if count % fixed:
+            fits = count - count % fixed
+            hint = (
+                f"trim it to a multiple of {fixed} ({fits} samples)"
+                if fits
+                else f"provide at least {fixed} samples"
+            )
+            raise ValueError(
+                f"{where}: the model is stateful (layer {layer.name!r}) with a fixed batch "
+                f"size of {fixed}, so the number of samples must be a multiple of {fixed}; "
+                f"received: {what} with {count} samples (the last batch would have "
+                f"{count % fixed}): {hint}."
+            )
+    return fixed
+
+
 def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:
     """``(x, y)`` or ``(x, y, sample_weight)``; anything else is a dataset yielding batches."""
     if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
@@ -593,6 +735,18 @@ def _as_tensors(x: Any) -> Any:
     return tree.map_structure(lambda v: torch.as_tensor(v) if isinstance(v, np.ndarray) else v, x)
 
 
+def _concatenate(batches: list[Any]) -> Any:
+    """Batch outputs (tensors, or lists or dicts of them) joined along the batch axis."""
+    first = batches[0]
+    if len(batches) == 1:
+        return first
+    if isinstance(first, dict):
+        return {key: _concatenate([b[key] for b in batches]) for key in first}
+    if isinstance(first, (list, tuple)):
+        return [_concatenate([b[i] for b in batches]) for i in range(len(first))]
+    return torch.cat(batches)
+
+
 def _concatenate_to_numpy(batches: list[Any]) -> Any:
     first = batches[0]
     if isinstance(first, dict):
@@ -600,6 +754,50 @@ def _concatenate_to_numpy(batches: list[Any]) -> Any:
     if isinstance(first, (list, tuple)):
         return [_concatenate_to_numpy([b[i] for b in batches]) for i in range(len(first))]
     return torch.cat([b.detach() for b in batches]).cpu().numpy()
+
+
+class _StepGroups:
+    """Calls one mode's batch hooks once per group of ``size`` batches (``steps_per_execution``).
+
+    A group's begin hook gets the index of its first batch, its end hook the index of its
+    last batch run, and the stop flag is looked at only between groups, as Keras does. An
+    epoch that ends inside a group (a final partial group, ``steps_per_epoch``, data that
+    ran out) closes it with the last batch run; Keras instead reports ``first + size - 1``
+    there, an index past the data. Hooks that no callback listens to are not called.
+    """
+
+    def __init__(self, callback_list: CallbackList | None, mode: str, size: int) -> None:
+        self.size = size
+        self.first = 0
+        self._last: int | None = None
+        self._active = callback_list is not None and callback_list.needs_batch_hooks(mode)
+        if self._active:
+            self._on_begin = getattr(callback_list, f"on_{mode}_batch_begin")
+            self._on_end = getattr(callback_list, f"on_{mode}_batch_end")
+
+    def begin(self, step: int) -> None:
+        """Before batch ``step``; opens a group every ``size`` batches."""
+        if step % self.size == 0:
+            self.first = step
+            if self._active:
+                self._on_begin(step)
+        self._last = step
+
+    def end(self, step: int, logs: Callable[[], Mapping[str, Any]]) -> bool:
+        """After batch ``step``; returns whether it closed a group (``logs()`` is its logs)."""
+        if step - self.first + 1 < self.size:
+            return False
+        self._last = None
+        if self._active:
+            self._on_end(step, logs())
+        return True
+
+    def close(self, logs: Callable[[], Mapping[str, Any]]) -> None:
+        """After the epoch's last batch: ends a group the epoch left open."""
+        if self._last is not None:
+            last, self._last = self._last, None
+            if self._active:
+                self._on_end(last, logs())
 
 
 class _LazyLogs(Mapping):
