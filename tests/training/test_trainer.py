@@ -180,14 +180,6 @@ def test_frozen_layers_are_not_updated_until_recompiled():
     assert not np.array_equal(model.layers[1].get_weights()[0], trained[0])
 
 
-def test_jit_compile_trains_the_same_model():
-    x, _, y = data()
-    model = mlp(torchseq)
-    model.compile(optimizer="sgd", loss="categorical_crossentropy", jit_compile=True)
-    history = model.fit(x, y, epochs=2, batch_size=32, verbose=0)
-    assert history.history["loss"][1] < history.history["loss"][0] + 1e-3
-
-
 # ---------------------------------------------------------------------- hooks and interrupts
 
 

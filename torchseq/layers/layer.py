@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import inspect
 import math
 import warnings
@@ -747,11 +746,19 @@ def _format_shape(shape: tuple) -> str:
     return "(" + ", ".join(str(dim) for dim in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-@functools.cache
+_CALL_PARAMETERS: dict[type, frozenset[str]] = {}
+
+
 def _call_parameters(layer_type: type) -> frozenset[str]:
-    """Names ``call`` accepts; a ``**kwargs`` call accepts training and mask too."""
-    parameters = inspect.signature(layer_type.call).parameters
-    names = set(parameters)
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        names |= {"training", "mask"}
-    return frozenset(names)
+    """Names ``call`` accepts; a ``**kwargs`` call accepts training and mask too.
+
+    Cached in a plain dict rather than ``functools.cache``, which torch.compile warns about.
+    """
+    names = _CALL_PARAMETERS.get(layer_type)
+    if names is None:
+        parameters = inspect.signature(layer_type.call).parameters
+        names = set(parameters)
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+            names |= {"training", "mask"}
+        names = _CALL_PARAMETERS[layer_type] = frozenset(names)
+    return names

@@ -77,6 +77,10 @@ def fused_mask_lengths(mask: torch.Tensor) -> tuple[bool, torch.Tensor | None]:
     return True, None if bool((lengths == mask.shape[1]).all()) else lengths
 
 
+# Kept out of torch.compile graphs, as torch keeps nn.LSTM out of them: in torch 2.13 the
+# CPU lowering of a traced LSTM kernel fails (mkldnn_rnn_layer), and the kernel is already
+# one fused call. The wrapper costs under a microsecond when nothing is compiling.
+@torch.compiler.disable
 def run_fused(
     kernel: Any,
     inputs: torch.Tensor,
