@@ -9,11 +9,7 @@ them. Nothing on the step reads a value back to the host unless the progress bar
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
-import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -24,6 +20,14 @@ from torchseq.callbacks import CallbackList, History
 from torchseq.layers.layer import Layer, training_mode
 from torchseq.training import data as data_module
 from torchseq.training.compile_utils import OutputLosses, OutputMetrics, per_output
+from torchseq.training.epoch_loop import LazyLogs, StepGroups, deferred_interrupt
+from torchseq.training.stateful import (
+    stateful_batch_size,
+    stateful_layer,
+    stateful_shuffle,
+    states_kept,
+    warn_not_shuffled,
+)
 from torchseq.utils import tree
 from torchseq.utils.logs import pythonify_logs
 
@@ -274,13 +278,13 @@ class Trainer:
             ]
         elif validation_split and not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be in [0, 1), received: {validation_split!r}")
-        stateful = self._stateful_layer()
+        stateful = stateful_layer(self)
         unfixed = stateful is not None and getattr(stateful, "_batch_size", None) is None
         if stateful is not None:
-            batch_size = _stateful_batch_size(
+            batch_size = stateful_batch_size(
                 "fit", stateful, batch_size, parts, validation_batch_size
             )
-            shuffle, asked_to_shuffle = _stateful_shuffle(x, shuffle), shuffle
+            shuffle, asked_to_shuffle = stateful_shuffle(x, shuffle), shuffle
         adapter = self._adapter(
             x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight
         )
@@ -295,9 +299,9 @@ class Trainer:
             )
         self._prepare(adapter)
         if unfixed:  # the first batch has fixed the batch size now
-            _stateful_batch_size("fit", self._stateful_layer(), batch_size, parts)
+            stateful_batch_size("fit", stateful_layer(self), batch_size, parts)
         if stateful is not None and shuffle is not asked_to_shuffle:
-            _warn_not_shuffled(asked_to_shuffle)
+            warn_not_shuffled(asked_to_shuffle)
         verbose = 1 if verbose == "auto" else int(verbose)
         callback_list = CallbackList(
             callbacks,
@@ -310,12 +314,12 @@ class Trainer:
         )
         self.stop_training = False
         logs: dict[str, Any] = {}
-        with training_mode(self, True), _deferred_interrupt() as interrupted:
+        with training_mode(self, True), deferred_interrupt() as interrupted:
             callback_list.on_train_begin()
             # BackupAndRestore may resume an interrupted run from a later epoch.
             initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
-            groups = _StepGroups(callback_list, "train", self.steps_per_execution)
-            batch_logs = _LazyLogs(self._logs)
+            groups = StepGroups(callback_list, "train", self.steps_per_execution)
+            batch_logs = LazyLogs(self._logs)
             try:
                 for epoch in range(initial_epoch, epochs):
                     self._reset_metrics()
@@ -363,9 +367,9 @@ class Trainer:
             raise TypeError(f"evaluate got unexpected keyword argument(s) {sorted(kwargs)}")
         self._state("evaluate")
         batch_size = _check_batch_size(batch_size)
-        stateful = self._stateful_layer()
+        stateful = stateful_layer(self)
         if stateful is not None:
-            batch_size = _stateful_batch_size("evaluate", stateful, batch_size, [("x", x)])
+            batch_size = stateful_batch_size("evaluate", stateful, batch_size, [("x", x)])
         adapter = self._adapter(x, y, sample_weight, batch_size, steps, False, None)
         self._prepare(adapter)
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -385,8 +389,8 @@ class Trainer:
 
     def _run_evaluation(self, adapter: Any, callback_list: Any = None) -> dict[str, Any]:
         self._reset_metrics()
-        groups = _StepGroups(callback_list, "test", self.steps_per_execution)
-        batch_logs = _LazyLogs(self._logs)
+        groups = StepGroups(callback_list, "test", self.steps_per_execution)
+        batch_logs = LazyLogs(self._logs)
         for step, (bx, by, bsw) in enumerate(adapter.batches(0)):
             groups.begin(step)
             self.test_step(bx, *self._targets(by, bsw))
@@ -407,9 +411,9 @@ class Trainer:
         if kwargs:
             raise TypeError(f"predict got unexpected keyword argument(s) {sorted(kwargs)}")
         batch_size = _check_batch_size(batch_size)
-        stateful = self._stateful_layer()
+        stateful = stateful_layer(self)
         if stateful is not None:
-            batch_size = _stateful_batch_size("predict", stateful, batch_size, [("x", x)])
+            batch_size = stateful_batch_size("predict", stateful, batch_size, [("x", x)])
         adapter = data_module.make_adapter(
             x,
             None,
@@ -432,7 +436,7 @@ class Trainer:
         outputs = []
         with training_mode(self, False), torch.no_grad():
             callback_list.on_predict_begin()
-            groups = _StepGroups(callback_list, "predict", self.steps_per_execution)
+            groups = StepGroups(callback_list, "predict", self.steps_per_execution)
 
             def group_outputs() -> dict[str, Any]:
                 return {"outputs": _concatenate(outputs[groups.first :])}
@@ -471,7 +475,13 @@ class Trainer:
             return _concatenate_to_numpy([self.predict_step(_as_tensors(x))])
 
     def _on_batch(
-        self, step: Any, training: bool, x: Any, y: Any, sample_weight: Any, class_weight: Any,
+        self,
+        step: Any,
+        training: bool,
+        x: Any,
+        y: Any,
+        sample_weight: Any,
+        class_weight: Any,
         return_dict: bool,
     ) -> Any:
         self._state(step.__name__.replace("_step", "_on_batch"))
@@ -538,7 +548,7 @@ class Trainer:
         if state.ready:
             return
         x, y, sample_weight = adapter.peek()
-        with torch.no_grad(), training_mode(self, False), self._states_kept():
+        with torch.no_grad(), training_mode(self, False), states_kept(self):
             y_pred = self._flat_outputs(self(x))
         if state.parameters is not None and any(
             module._call_losses for module in self.modules() if isinstance(module, Layer)
@@ -594,30 +604,6 @@ class Trainer:
         names = getattr(self, "input_names", None)
         return list(names) if names else None
 
-    def _stateful_layer(self) -> Any:
-        """A layer with ``stateful=True`` (one whose batch size is known, if any), or ``None``."""
-        layers = [
-            module
-            for module in self.modules()
-            if module is not self and getattr(module, "stateful", False) is True
-        ]
-        fixed = [layer for layer in layers if getattr(layer, "_batch_size", None)]
-        return (fixed or layers or [None])[0]
-
-    @contextlib.contextmanager
-    def _states_kept(self) -> Iterator[None]:
-        """Stateful layers keep the states they had (a look at the first batch carries none)."""
-        kept = [
-            (module, module._states)
-            for module in self.modules()
-            if getattr(module, "stateful", False) is True and hasattr(module, "_states")
-        ]
-        try:
-            yield
-        finally:
-            for module, states in kept:
-                module._states = states
-
     def reset_states(self) -> None:
         """Clear the state of every stateful layer (stateful RNNs), as Keras's model does."""
         for module in self.modules():
@@ -646,82 +632,6 @@ def _check_batch_size(batch_size: Any) -> int | None:
 
 def _num_samples(x: Any) -> int:
     return len(tree.flatten(x)[0])
-
-
-def _stateful_shuffle(x: Any, shuffle: Any) -> Any:
-    """``shuffle`` for a stateful model: never across batches (it would mix up the states)."""
-    shuffles = isinstance(shuffle, (bool, np.bool_)) and bool(shuffle) or shuffle == "batch"
-    if not shuffles or not data_module.honours_shuffle(x):
-        return shuffle  # nothing to turn off (a generator or loader orders itself)
-    return False
-
-
-def _warn_not_shuffled(shuffle: Any) -> None:
-    warnings.warn(
-        f"fit: the model is stateful, so it was not shuffled (shuffle={shuffle!r} ignored): "
-        "sample i of each batch continues the sequence of sample i of the batch before, "
-        "and shuffling would hand each sample another sample's states. Pass shuffle=False "
-        "to silence this warning.",
-        UserWarning,
-        stacklevel=3,
-    )
-
-
-def _stateful_batch_size(
-    where: str,
-    layer: Any,
-    batch_size: int | None,
-    parts: list[tuple[str, Any]],
-    validation_batch_size: int | None = None,
-) -> int | None:
-    """The batch size for a stateful model: its fixed one, checked against the data.
-
-    Every batch must have the layer's fixed batch size, so ``batch_size`` may only be that
-    (``None`` means it) and each array part must hold a multiple of it. Data sources that
-    batch themselves are left to the layer, which checks every batch it receives.
-
-    Args:
-        where: ``"fit"``, ``"evaluate"`` or ``"predict"``, for the messages.
-        layer: A stateful layer of the model.
-        batch_size: What the caller passed.
-        parts: ``(description, data)`` pairs; ``data`` is ``x``, ``(x, y[, w])`` or ``None``.
-        validation_batch_size: ``fit``'s argument, checked like ``batch_size``.
-
-    Returns:
-        The fixed batch size, or ``batch_size`` when the layer is not built yet.
-
-    Raises:
-        ValueError: For another batch size or a sample count that is no multiple.
-    """
-    fixed = getattr(layer, "_batch_size", None)
-    if fixed is None:  # not built: the first batch will fix it
-        return batch_size
-    arguments = {"batch_size": batch_size, "validation_batch_size": validation_batch_size}
-    for argument, value in arguments.items():
-        if value is not None and value != fixed:
-            raise ValueError(
-                f"{where}: the model is stateful (layer {layer.name!r}) with a fixed batch "
-                f"size of {fixed}, so every batch must have {fixed} samples; received: "
-                f"{argument}={value}. Pass {argument}={fixed} or leave it None."
-            )
-    for what, data in parts:
-        if data is None or not data_module.is_array_data(data):
-            continue
-        count = _num_samples(data)
-        if count % fixed:
-            fits = count - count % fixed
-            hint = (
-                f"trim it to a multiple of {fixed} ({fits} samples)"
-                if fits
-                else f"provide at least {fixed} samples"
-            )
-            raise ValueError(
-                f"{where}: the model is stateful (layer {layer.name!r}) with a fixed batch "
-                f"size of {fixed}, so the number of samples must be a multiple of {fixed}; "
-                f"received: {what} with {count} samples (the last batch would have "
-                f"{count % fixed}): {hint}."
-            )
-    return fixed
 
 
 def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:
@@ -754,101 +664,3 @@ def _concatenate_to_numpy(batches: list[Any]) -> Any:
     if isinstance(first, (list, tuple)):
         return [_concatenate_to_numpy([b[i] for b in batches]) for i in range(len(first))]
     return torch.cat([b.detach() for b in batches]).cpu().numpy()
-
-
-class _StepGroups:
-    """Calls one mode's batch hooks once per group of ``size`` batches (``steps_per_execution``).
-
-    A group's begin hook gets the index of its first batch, its end hook the index of its
-    last batch run, and the stop flag is looked at only between groups, as Keras does. An
-    epoch that ends inside a group (a final partial group, ``steps_per_epoch``, data that
-    ran out) closes it with the last batch run; Keras instead reports ``first + size - 1``
-    there, an index past the data. Hooks that no callback listens to are not called.
-    """
-
-    def __init__(self, callback_list: CallbackList | None, mode: str, size: int) -> None:
-        self.size = size
-        self.first = 0
-        self._last: int | None = None
-        self._active = callback_list is not None and callback_list.needs_batch_hooks(mode)
-        if self._active:
-            self._on_begin = getattr(callback_list, f"on_{mode}_batch_begin")
-            self._on_end = getattr(callback_list, f"on_{mode}_batch_end")
-
-    def begin(self, step: int) -> None:
-        """Before batch ``step``; opens a group every ``size`` batches."""
-        if step % self.size == 0:
-            self.first = step
-            if self._active:
-                self._on_begin(step)
-        self._last = step
-
-    def end(self, step: int, logs: Callable[[], Mapping[str, Any]]) -> bool:
-        """After batch ``step``; returns whether it closed a group (``logs()`` is its logs)."""
-        if step - self.first + 1 < self.size:
-            return False
-        self._last = None
-        if self._active:
-            self._on_end(step, logs())
-        return True
-
-    def close(self, logs: Callable[[], Mapping[str, Any]]) -> None:
-        """After the epoch's last batch: ends a group the epoch left open."""
-        if self._last is not None:
-            last, self._last = self._last, None
-            if self._active:
-                self._on_end(last, logs())
-
-
-class _LazyLogs(Mapping):
-    """Batch logs computed only if a callback reads them (the progress bar, when it redraws)."""
-
-    def __init__(self, compute: Any) -> None:
-        self._compute = compute
-        self._values: dict[str, Any] | None = None
-
-    def fresh(self) -> _LazyLogs:
-        self._values = None
-        return self
-
-    def _get(self) -> dict[str, Any]:
-        if self._values is None:
-            self._values = self._compute()
-        return self._values
-
-    def __getitem__(self, key: str) -> Any:
-        return self._get()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._get())
-
-    def __len__(self) -> int:
-        return len(self._get())
-
-
-class _InterruptFlag:
-    def __init__(self) -> None:
-        self.raised = False
-
-    def check(self) -> None:
-        if self.raised:
-            self.raised = False
-            raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _deferred_interrupt() -> Iterator[_InterruptFlag]:
-    """Hold Ctrl-C until the current step ends, so weights are never half-updated."""
-    flag = _InterruptFlag()
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-
-    def remember(signum: int, frame: Any) -> None:
-        flag.raised = True
-
-    previous = signal.signal(signal.SIGINT, remember)
-    try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGINT, previous)
