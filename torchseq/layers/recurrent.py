@@ -77,10 +77,6 @@ def fused_mask_lengths(mask: torch.Tensor) -> tuple[bool, torch.Tensor | None]:
     return True, None if bool((lengths == mask.shape[1]).all()) else lengths
 
 
-# Kept out of torch.compile graphs, as torch keeps nn.LSTM out of them: in torch 2.13 the
-# CPU lowering of a traced LSTM kernel fails (mkldnn_rnn_layer), and the kernel is already
-# one fused call. The wrapper costs under a microsecond when nothing is compiling.
-@torch.compiler.disable
 def run_fused(
     kernel: Any,
     inputs: torch.Tensor,
@@ -98,6 +94,10 @@ def run_fused(
     its final states are those of its last valid step and its outputs past it are zeros.
     (On the CPU a packed batch trains at about half the speed of a whole one.)
     """
+    if torch.compiler.is_compiling():
+        return _run_fused_outside_graph(
+            kernel, inputs, states, weights, has_bias, training, bidirectional, lengths
+        )
     if lengths is None:
         hx = states if len(states) > 1 else states[0]
         outputs, *final = kernel(
@@ -115,6 +115,12 @@ def run_fused(
     )
     outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True, total_length=inputs.shape[1])
     return outputs, [state.index_select(1, packed.unsorted_indices) for state in final]
+
+
+# Kept out of torch.compile graphs, as torch keeps nn.LSTM out of them: in torch 2.13 the
+# CPU lowering of a traced LSTM kernel fails (mkldnn_rnn_layer), and the kernel is already
+# one fused call. (Only while compiling: the wrapper costs microseconds on every call.)
+_run_fused_outside_graph = torch.compiler.disable(run_fused)
 
 
 def _reverse_valid_steps(inputs: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
