@@ -184,6 +184,22 @@ def test_fused_kernel_matches_step_loop_with_gradients(
         torch.testing.assert_close(fused, looped, atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
+def test_stateful_layer_with_a_padded_mask_carries_the_last_valid_states(monkeypatch, cls):
+    batches = [torch.from_numpy(random(SHAPE, seed)) for seed in range(2)]
+    mask = torch.from_numpy(RIGHT_PADDED)
+    layer = cls(4, stateful=True, return_sequences=True, batch_input_shape=SHAPE)
+    layer(batches[0])
+    layer.reset_state()
+    fused = [layer(batch, mask=mask) for batch in batches]
+    fused_states = layer._states
+    layer.reset_state()
+    without_fused_kernels(monkeypatch, layer)
+    looped = [layer(batch, mask=mask) for batch in batches]
+    for ours, reference in zip([*fused, *fused_states], [*looped, *layer._states]):
+        torch.testing.assert_close(ours, reference, atol=1e-5, rtol=1e-5)
+
+
 def test_masked_stacked_lstm_trains_through_the_fused_kernel(monkeypatch):
     import torchseq as ts
 
