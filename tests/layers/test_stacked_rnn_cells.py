@@ -431,3 +431,23 @@ def test_wrong_step_shape_names_the_layer():
     cells = StackedRNNCells([LSTMCell(2)], name="stack")
     with pytest.raises(ValueError, match=r'"stack" \(StackedRNNCells\) expects the shape of one'):
         cells.build((2, 5, 3))
+
+
+def test_masked_functional_model_with_grouped_states_matches_keras():
+    keras = keras_or_skip()
+    import torchseq as ts
+
+    def build(lib):
+        tokens = lib.Input((6,), dtype="int32")
+        embedded = lib.layers.Embedding(20, 4, mask_zero=True)(tokens)
+        cells = [lib.layers.LSTMCell(3), lib.layers.GRUCell(2)]
+        sequences, (h, c), g = lib.layers.RNN(cells, return_state=True, return_sequences=True)(
+            embedded
+        )
+        return lib.Model(tokens, [lib.layers.LSTM(2)(sequences), h, c, g])
+
+    reference, model = build(keras), build(ts)
+    model.set_weights([to_numpy(w) for w in reference.get_weights()])
+    tokens = np.array([[1, 2, 3, 0, 0, 0], [4, 5, 6, 7, 8, 9]])
+    for ours, theirs in zip(model.predict(tokens, verbose=0), reference.predict(tokens, verbose=0)):
+        np.testing.assert_allclose(ours, theirs, atol=1e-5)

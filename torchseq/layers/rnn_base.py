@@ -221,7 +221,8 @@ class RNN(Layer):
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         output_mask = mask if self.return_sequences else None
         if self.return_state:
-            return [output_mask, *[None for _ in self.state_sizes]]
+            no_masks = [None for _ in self.state_sizes]
+            return [output_mask, *nest_states(self.cell.state_size, no_masks)]
         return output_mask
 
     def get_config(self) -> dict[str, Any]:
