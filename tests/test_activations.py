@@ -254,3 +254,12 @@ def test_defaults_follow_keras_not_torch():
     x = torch.tensor([-1.0, 1.0])
     torch.testing.assert_close(activations.leaky_relu(x), torch.tensor([-0.2, 1.0]))
     torch.testing.assert_close(activations.hard_sigmoid(torch.tensor([1.5])), torch.tensor([0.75]))
+
+
+def test_stages_run_element_wise_built_ins_in_place_and_the_rest_after():
+    assert activations.stages(activations.linear) == (None, None)
+    assert activations.stages(activations.relu) == (torch.relu_, None)
+    assert activations.stages(activations.tanh) == (torch.tanh_, None)
+    assert activations.stages(activations.softmax) == (None, activations.softmax)
+    leaky = functools.partial(activations.relu, negative_slope=0.1)
+    assert activations.stages(leaky) == (None, leaky)  # not the plain built-in

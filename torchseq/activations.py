@@ -419,6 +419,34 @@ _BY_NAME["hard_swish"] = hard_silu
 _NAME_OF: dict[Callable[..., torch.Tensor], str] = {fn: fn.__name__ for fn in _BY_NAME.values()}
 
 
+# Element-wise built-ins with an in-place torch form (see ``stages``).
+_IN_PLACE: tuple[tuple[Callable[..., torch.Tensor], Callable[..., torch.Tensor]], ...] = (
+    (relu, torch.relu_),
+    (sigmoid, torch.sigmoid_),
+    (tanh, torch.tanh_),
+)
+
+
+def stages(
+    activation: Callable[..., Any],
+) -> tuple[Callable[..., Any] | None, Callable[..., Any] | None]:
+    """How a layer applies ``activation`` to the output its kernel has just created.
+
+    Returns ``(in_place, after)``, at most one of them set. ``in_place`` is the in-place form
+    of an element-wise built-in, to run on the kernel's output itself, before any view of it
+    (on a view, autograd would copy the whole base back): it needs no new memory, which on
+    the CPU also spares the page faults of touching fresh memory. ``after`` is any other
+    activation, run on the layer's final output; both are ``None`` for ``linear``.
+    Resolved on every call, so assigning ``layer.activation`` later takes effect.
+    """
+    if activation is linear:
+        return None, None
+    for function, in_place in _IN_PLACE:
+        if activation is function:
+            return in_place, None
+    return None, activation
+
+
 def get(identifier: str | dict[str, Any] | Callable[..., Any] | None) -> Callable[..., Any]:
     """Resolve an activation identifier to a function.
 

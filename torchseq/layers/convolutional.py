@@ -192,7 +192,6 @@ class _BaseConv(_ConvGeometry):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self._linear_activation = self.activation is activations.linear
         self._lazy_weight("kernel")
         if self.use_bias:
             self._lazy_weight("bias")
@@ -242,8 +241,7 @@ class _BaseConv(_ConvGeometry):
             dilation=self._torch_dilation,
             groups=self.groups,
         )
-        outputs = _from_torch_layout(outputs, self._channels_last, self.rank)
-        return outputs if self._linear_activation else self.activation(outputs)
+        return _activated(self.activation, outputs, self._channels_last, self.rank)
 
     def _output_channels(self, input_shape: tuple) -> int:
         return self.filters
@@ -469,6 +467,27 @@ def _to_torch_layout(x: torch.Tensor, channels_last: bool, rank: int) -> torch.T
     if channels_last:
         x = x.permute(0, x.ndim - 1, *range(1, x.ndim - 1))
     return x
+
+
+def _activated(
+    activation: Any,
+    outputs: torch.Tensor,
+    channels_last: bool,
+    rank: int,
+    crop: tuple[slice, ...] | None = None,
+) -> torch.Tensor:
+    """A kernel's fresh output activated, cropped and back in the layer's layout.
+
+    An element-wise activation runs in place on the kernel's output before any view of it
+    (see ``activations.stages``); any other runs on the final view.
+    """
+    in_place, after = activations.stages(activation)
+    if in_place is not None:
+        outputs = in_place(outputs)
+    if crop is not None:
+        outputs = outputs[crop]
+    outputs = _from_torch_layout(outputs, channels_last, rank)
+    return outputs if after is None else after(outputs)
 
 
 def _from_torch_layout(y: torch.Tensor, channels_last: bool, rank: int) -> torch.Tensor:

@@ -26,8 +26,8 @@ import torch
 import torch.nn.functional as F
 
 from torchseq.layers.convolutional import (
+    _activated,
     _BaseConv,
-    _from_torch_layout,
     _int_tuple,
     _lift,
     _to_torch_layout,
@@ -146,10 +146,9 @@ class _BaseConvTranspose(_BaseConv):
             output_padding=self._torch_output_padding,
             dilation=self._torch_dilation,
         )
-        if self._slices is not None:
-            outputs = outputs[self._slices]
-        outputs = _from_torch_layout(outputs, self._channels_last, self.rank)
-        return outputs if self._linear_activation else self.activation(outputs)
+        return _activated(
+            self.activation, outputs, self._channels_last, self.rank, self._slices
+        )
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         input_shape = tuple(input_shape)

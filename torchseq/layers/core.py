@@ -64,7 +64,6 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self._linear_activation = self.activation is activations.linear
         self._lazy_weight("kernel")
         if use_bias:
             self._lazy_weight("bias")
@@ -100,7 +99,10 @@ class Dense(Layer):
             outputs = torch.addmm(self.bias, inputs, self.kernel)  # one fused kernel
         else:
             outputs = F.linear(inputs, self.kernel.t(), self.bias)
-        return outputs if self._linear_activation else self.activation(outputs)
+        in_place, after = activations.stages(self.activation)
+        if in_place is not None:
+            return in_place(outputs)
+        return outputs if after is None else after(outputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*input_shape[:-1], self.units)

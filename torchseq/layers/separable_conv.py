@@ -20,8 +20,8 @@ import torch
 
 from torchseq import activations, constraints, initializers, regularizers
 from torchseq.layers.convolutional import (
+    _activated,
     _ConvGeometry,
-    _from_torch_layout,
     _positive_int,
     _to_torch_layout,
 )
@@ -85,7 +85,6 @@ class _BaseDepthwiseConv(_ConvGeometry):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.depthwise_constraint = constraints.get(depthwise_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self._linear_activation = self.activation is activations.linear
         self._lazy_weight(self._depthwise_name)
         if self.use_bias:
             self._lazy_weight("bias")
@@ -124,8 +123,7 @@ class _BaseDepthwiseConv(_ConvGeometry):
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         x = _to_torch_layout(inputs, self._channels_last, self.rank)
         outputs = self._pointwise(self._depthwise(x))
-        outputs = _from_torch_layout(outputs, self._channels_last, self.rank)
-        return outputs if self._linear_activation else self.activation(outputs)
+        return _activated(self.activation, outputs, self._channels_last, self.rank)
 
     def _depthwise(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
         """The per-channel convolution of ``x`` in torch's layout."""
