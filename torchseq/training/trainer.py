@@ -648,19 +648,12 @@ def _as_tensors(x: Any) -> Any:
 def _concatenate(batches: list[Any]) -> Any:
     """Batch outputs (tensors, or lists or dicts of them) joined along the batch axis."""
     first = batches[0]
-    if len(batches) == 1:
-        return first
     if isinstance(first, dict):
         return {key: _concatenate([b[key] for b in batches]) for key in first}
     if isinstance(first, (list, tuple)):
         return [_concatenate([b[i] for b in batches]) for i in range(len(first))]
-    return torch.cat(batches)
+    return first if len(batches) == 1 else torch.cat(batches)
 
 
 def _concatenate_to_numpy(batches: list[Any]) -> Any:
-    first = batches[0]
-    if isinstance(first, dict):
-        return {key: _concatenate_to_numpy([b[key] for b in batches]) for key in first}
-    if isinstance(first, (list, tuple)):
-        return [_concatenate_to_numpy([b[i] for b in batches]) for i in range(len(first))]
-    return torch.cat([b.detach() for b in batches]).cpu().numpy()
+    return tree.map_structure(lambda t: t.detach().cpu().numpy(), _concatenate(batches))
