@@ -200,6 +200,19 @@ def test_stateful_layer_with_a_padded_mask_carries_the_last_valid_states(monkeyp
         torch.testing.assert_close(ours, reference, atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
+def test_use_cudnn_and_unroll_are_accepted_and_kept(cls):
+    x = torch.from_numpy(random(SHAPE))
+    plain = cls(4)
+    plain(x)
+    layer = cls(4, use_cudnn=False, unroll=True)
+    layer(x)
+    layer.set_weights(plain.get_weights())
+    torch.testing.assert_close(layer(x), plain(x))
+    config = cls.from_config(layer.get_config()).get_config()
+    assert (config["use_cudnn"], config["unroll"]) == (False, True)
+
+
 def test_masked_stacked_lstm_trains_through_the_fused_kernel(monkeypatch):
     import torchseq as ts
 

@@ -127,6 +127,40 @@ def test_evaluate_returns_the_loss_alone_without_metrics():
     assert model.metrics_names == ["loss"]
 
 
+@pytest.mark.parametrize(
+    "validation",
+    [
+        {"validation_freq": 2},
+        {"validation_freq": [1, 3]},
+        {"validation_steps": 1},  # each validation starts again at the first batch
+        {"validation_steps": 2, "validation_batch_size": 8},
+    ],
+    ids=["every_second", "listed_epochs", "one_step", "two_small_steps"],
+)
+def test_validation_schedule_matches_keras(validation):
+    x, _, y = data()
+    ours, reference = pair(mlp, optimizer=OPTIMIZERS["adam"], loss="categorical_crossentropy",
+                           metrics=["accuracy"])
+    kwargs = dict(epochs=4, batch_size=16, shuffle=False, verbose=0, **validation)
+    expected = reference.fit(x[:64], y[:64], validation_data=(x[64:], y[64:]), **kwargs)
+    actual = ours.fit(x[:64], y[:64], validation_data=(x[64:], y[64:]), **kwargs)
+    assert {k: len(v) for k, v in actual.history.items()} == {
+        k: len(v) for k, v in expected.history.items()
+    }
+    assert_history_close(actual, expected)
+
+
+def test_reset_metrics_zeroes_the_loss_tracker_and_the_metrics():
+    x, _, y = data()
+    model = mlp(torchseq)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.evaluate(x, y, verbose=0)
+    assert [float(metric.result()) > 0 for metric in model.metrics] == [True, True]
+    model.reset_metrics()
+    assert [metric.name for metric in model.metrics] == ["loss", "accuracy"]
+    assert [float(metric.result()) for metric in model.metrics] == [0.0, 0.0]
+
+
 def test_history_params_and_epochs():
     x, _, y = data()
     model = mlp(torchseq)
@@ -250,8 +284,13 @@ def unchanged(model, before):
         (lambda m, x, y: m.fit(x, np.argmax(y, 1), verbose=0), ValueError,
          "sparse_categorical_crossentropy"),
         (lambda m, x, y: m.fit(x, {"nope": y}, verbose=0), ValueError, "nope"),
+        (lambda m, x, y: m.fit(x, y, validation_split=0.2, validation_freq=0, verbose=0),
+         ValueError, "validation_freq must be at least 1.*received: validation_freq=0"),
+        (lambda m, x, y: m.fit(x, y, validation_split=0.2, validation_freq="2", verbose=0),
+         TypeError, "validation_freq must be an int or a list of ints"),
     ],
-    ids=["lengths", "batch_size", "validation_split", "integer_labels", "unknown_output"],
+    ids=["lengths", "batch_size", "validation_split", "integer_labels", "unknown_output",
+         "validation_freq_zero", "validation_freq_string"],
 )
 def test_bad_fit_arguments_change_nothing(call, error, match):
     x, _, y = data()

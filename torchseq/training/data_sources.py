@@ -107,6 +107,16 @@ class DataAdapter:
             self._iterator = None
         self._end_epoch()
 
+    def rewind(self) -> None:
+        """Make the next epoch start at the beginning of the data.
+
+        Drops a pass that ``steps_per_epoch`` cut short (validation with
+        ``validation_steps`` evaluates the same first batches every time, as in Keras); a
+        pass only peeked at is kept, and a generator, which cannot start over, goes on.
+        """
+        if not self._fresh:
+            self._iterator = None
+
     def peek(self) -> Batch:
         """The first batch of the next epoch, without using it up (to build a model or
         choose a metric by shapes before training).

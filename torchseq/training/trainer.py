@@ -244,7 +244,7 @@ class Trainer:
         steps_per_epoch: int | None = None,
         validation_steps: int | None = None,
         validation_batch_size: int | None = None,
-        validation_freq: int = 1,
+        validation_freq: int | list[int] = 1,
         **kwargs: Any,
     ) -> History:
         """Train for ``epochs`` epochs (``epochs`` is the index of the last one).
@@ -266,6 +266,7 @@ class Trainer:
             raise ValueError("fit needs a loss: call compile(loss=...) first")
         batch_size = _check_batch_size(batch_size)
         validation_batch_size = _check_batch_size(validation_batch_size)
+        _check_validation_freq(validation_freq)
         parts = [("x", x), ("validation_data", _unpack_validation(validation_data)[0])]
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_module.split_validation(
@@ -332,9 +333,10 @@ class Trainer:
                             break
                     groups.close(batch_logs.fresh)
                     logs = self._logs()
-                    if val_adapter is not None and (epoch + 1) % validation_freq == 0:
+                    if val_adapter is not None and _validates_after(epoch, validation_freq):
                         with training_mode(self, False):
                             callback_list.on_test_begin()
+                            val_adapter.rewind()  # each validation starts at the beginning
                             val_logs = self._run_evaluation(val_adapter, callback_list)
                             callback_list.on_test_end(val_logs)
                         logs.update({f"val_{key}": value for key, value in val_logs.items()})
@@ -628,6 +630,28 @@ def _check_batch_size(batch_size: Any) -> int | None:
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, received: batch_size={batch_size!r}")
     return batch_size
+
+
+def _check_validation_freq(validation_freq: Any) -> None:
+    """An int >= 1 (validate every that many epochs) or a list of 1-based epoch numbers."""
+    values = validation_freq if isinstance(validation_freq, (list, tuple)) else [validation_freq]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise TypeError(
+            "validation_freq must be an int or a list of ints (1-based epoch numbers), "
+            f"received: validation_freq={validation_freq!r}"
+        )
+    if not isinstance(validation_freq, (list, tuple)) and validation_freq < 1:
+        raise ValueError(
+            "validation_freq must be at least 1 (validate every that many epochs), received: "
+            f"validation_freq={validation_freq}"
+        )
+
+
+def _validates_after(epoch: int, validation_freq: int | list[int]) -> bool:
+    """Whether validation runs after ``epoch`` (0-based), as Keras decides it."""
+    if isinstance(validation_freq, (list, tuple)):
+        return epoch + 1 in validation_freq
+    return (epoch + 1) % validation_freq == 0
 
 
 def _num_samples(x: Any) -> int:
