@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from tests.layers.harness import LayerCase, check_layer, to_numpy, without_fused_kernels
-from torchseq.layers.recurrent import GRU, LSTM, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
+from torchseq.layers.recurrent import GRU, LSTM, SimpleRNN
+from torchseq.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
 from torchseq.layers.rnn_base import RNN
 
 SHAPE = (2, 5, 3)

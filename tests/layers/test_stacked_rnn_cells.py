@@ -9,7 +9,7 @@ import torch
 
 from tests.layers.harness import to_numpy
 from torchseq.layers.layer import Layer
-from torchseq.layers.recurrent import GRUCell, LSTMCell, SimpleRNNCell
+from torchseq.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
 from torchseq.layers.rnn_base import RNN
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.stacked_rnn_cells import StackedRNNCells, nest_states

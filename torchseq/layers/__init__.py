@@ -84,7 +84,8 @@ from torchseq.layers.pooling import (
     MaxPooling3D,
 )
 from torchseq.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
-from torchseq.layers.recurrent import GRU, LSTM, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
+from torchseq.layers.recurrent import GRU, LSTM, SimpleRNN
+from torchseq.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
 from torchseq.layers.regularization import Dropout
 from torchseq.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from torchseq.layers.rnn_base import RNN
