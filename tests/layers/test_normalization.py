@@ -1,4 +1,4 @@
-"""Tests for torchseq.layers.normalization: Keras parity, moving statistics, errors."""
+"""Tests for the (batch_)normalization layers: Keras parity, moving statistics, errors."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from tests.layers.harness import LayerCase, check_layer, to_numpy
+from torchseq.layers.batch_normalization import BatchNormalization
 from torchseq.layers.input_layer import Input
 from torchseq.layers.normalization import (
-    BatchNormalization,
     GroupNormalization,
     LayerNormalization,
     UnitNormalization,

@@ -1,4 +1,4 @@
-"""Tests for torchseq.layers.preprocessing: Rescaling, Normalization, CenterCrop, Resizing."""
+"""Tests for Rescaling, Normalization (preprocessing) and CenterCrop, Resizing (image_resizing)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from tests.layers.harness import LayerCase, check_layer, to_numpy
+from torchseq.layers.image_resizing import CenterCrop, Resizing
 from torchseq.layers.input_layer import Input
-from torchseq.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
+from torchseq.layers.preprocessing import Normalization, Rescaling
 
 CF = {"data_format": "channels_first"}
 

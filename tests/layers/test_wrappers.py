@@ -53,6 +53,7 @@ class WrappedCase:
 
 
 _CONV = "torchseq.layers.convolutional"
+_BATCH_NORM = "torchseq.layers.batch_normalization"
 _NORM = "torchseq.layers.normalization"
 
 TIME_DISTRIBUTED_CASES = [
@@ -68,7 +69,7 @@ TIME_DISTRIBUTED_CASES = [
         "Conv2D", {"filters": 2, "kernel_size": 3, "data_format": "channels_first"},
         (2, 3, 2, 6, 6), _CONV,
     ),
-    WrappedCase("BatchNormalization", {}, (2, 3, 4), _NORM),
+    WrappedCase("BatchNormalization", {}, (2, 3, 4), _BATCH_NORM),
     WrappedCase("LayerNormalization", {}, (2, 3, 4), _NORM),
 ]
 

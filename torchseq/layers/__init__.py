@@ -3,6 +3,7 @@
 from torchseq.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from torchseq.layers.activity_regularization import ActivityRegularization
 from torchseq.layers.attention import AdditiveAttention, Attention
+from torchseq.layers.batch_normalization import BatchNormalization
 from torchseq.layers.bidirectional import Bidirectional
 from torchseq.layers.convolutional import (
     Conv1D,
@@ -22,6 +23,7 @@ from torchseq.layers.convolutional_transpose import (
 )
 from torchseq.layers.core import Activation, Dense, Embedding, Lambda
 from torchseq.layers.identity_masking import Identity, Masking
+from torchseq.layers.image_resizing import CenterCrop, Resizing
 from torchseq.layers.input_layer import Input, InputLayer
 from torchseq.layers.layer import InputSpec, Layer
 from torchseq.layers.merging import (
@@ -52,7 +54,6 @@ from torchseq.layers.noise import (
     SpatialDropout3D,
 )
 from torchseq.layers.normalization import (
-    BatchNormalization,
     GroupNormalization,
     LayerNormalization,
     UnitNormalization,
@@ -83,7 +84,7 @@ from torchseq.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
-from torchseq.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
+from torchseq.layers.preprocessing import Normalization, Rescaling
 from torchseq.layers.recurrent import GRU, LSTM, SimpleRNN
 from torchseq.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
 from torchseq.layers.regularization import Dropout
