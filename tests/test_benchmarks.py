@@ -1,0 +1,19 @@
+"""The benchmark scripts still run (tiny sizes; the figures themselves belong in the README)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def test_masked_rnn_benchmark_prints_a_row_per_layer():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_masked_rnn.py"), "--rounds", "1",
+         "--repeats", "1", "--batch", "4", "--steps", "6", "--features", "3", "--units", "2"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "ms" in line]
+    assert [row.split("|")[1].strip() for row in rows] == ["SimpleRNN", "LSTM", "GRU"]
