@@ -214,6 +214,24 @@ def test_use_cudnn_and_unroll_are_accepted_and_kept(cls):
     assert (config["use_cudnn"], config["unroll"]) == (False, True)
 
 
+def test_a_stack_under_one_mask_reads_it_back_to_the_host_once(monkeypatch):
+    from torchseq.layers import recurrent
+
+    summaries = []
+    summarise = recurrent._mask_summary
+    monkeypatch.setattr(
+        recurrent, "_mask_summary", lambda mask: summaries.append(1) or summarise(mask)
+    )
+    x, mask = torch.from_numpy(random(SHAPE)), torch.from_numpy(RIGHT_PADDED)
+    first, second = LSTM(4, return_sequences=True), GRU(3)
+    for _ in range(2):
+        second(first(x, mask=mask), mask=mask)
+    assert len(summaries) == 1
+    mask[1, 4] = True  # changed in place: looked at again (now with a hole)
+    assert recurrent.fused_mask_lengths(mask) == (False, None)
+    assert len(summaries) == 2
+
+
 def test_masked_stacked_lstm_trains_through_the_fused_kernel(monkeypatch):
     import torchseq as ts
 

@@ -39,8 +39,19 @@ def fused_mask_lengths(mask: torch.Tensor) -> tuple[bool, torch.Tensor | None]:
 
     They can when every sample's valid steps come first (right padding) and no sample is
     empty. The lengths (int64, on the CPU, as packing wants them) are ``None`` when nothing is
-    padded. Costs one small device-to-host copy: a synchronisation on CUDA.
+    padded. Finding out costs one small device-to-host copy (a synchronisation on CUDA), so
+    the answer for the last mask is kept: the layers of a stack share their input's mask.
     """
+    global _last_mask_summary
+    last = _last_mask_summary
+    if last is not None and last[0] is mask and last[1] == mask._version:
+        return last[2]
+    summary = _mask_summary(mask)
+    _last_mask_summary = (mask, mask._version, summary)
+    return summary
+
+
+def _mask_summary(mask: torch.Tensor) -> tuple[bool, torch.Tensor | None]:
     mask = mask.to(torch.bool)
     lengths = mask.sum(1)
     steps = torch.arange(mask.shape[1], device=mask.device)
@@ -50,6 +61,9 @@ def fused_mask_lengths(mask: torch.Tensor) -> tuple[bool, torch.Tensor | None]:
     if not summary[-1]:
         return False, None
     return True, None if bool((lengths == mask.shape[1]).all()) else lengths
+
+
+_last_mask_summary: tuple[torch.Tensor, int, tuple[bool, torch.Tensor | None]] | None = None
 
 
 def run_fused(
