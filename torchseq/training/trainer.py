@@ -9,6 +9,7 @@ them. Nothing on the step reads a value back to the host unless the progress bar
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -109,6 +110,15 @@ class Trainer:
             compiled_loss.identifiers if compiled_loss else [None] * len(output_names),
         )
         self._compile_state = _CompileState(
+            arguments={
+                "loss": loss,
+                "loss_weights": loss_weights,
+                "metrics": metrics,
+                "weighted_metrics": weighted_metrics,
+                "run_eagerly": run_eagerly,
+                "steps_per_execution": steps_per_execution,
+                "jit_compile": jit_compile,
+            },
             optimizer=optimizer,
             loss=compiled_loss,
             metrics=compiled_metrics,
@@ -123,6 +133,43 @@ class Trainer:
         self.compiled = True
         if self.built:
             self._attach_optimizer()
+
+    def get_compile_config(self) -> dict[str, Any] | None:
+        """What ``compile`` was given, in Keras's serialized form (``None`` if not compiled).
+
+        ``model.save`` stores it, and :meth:`compile_from_config` compiles a loaded model
+        the same way. A torch optimizer or loss module has no Keras config: such a model
+        is saved uncompiled, with a warning.
+        """
+        if not self.compiled:
+            return None
+        from torchseq.saving.serialization_lib import serialize_keras_object
+
+        state = self._compile_state
+        optimizer = state.optimizer
+        if not isinstance(optimizer, optimizers_module.Optimizer):
+            return self._uncompiled_warning(f"the optimizer {optimizer!r} is not a torchseq one")
+        try:
+            arguments = serialize_keras_object(state.arguments)
+        except TypeError as error:
+            return self._uncompiled_warning(str(error))
+        return {"optimizer": serialize_keras_object(optimizer), **arguments}
+
+    def _uncompiled_warning(self, reason: str) -> None:
+        warnings.warn(
+            f"Model {self.name!r}: its compile state cannot be written in Keras's format "
+            f"({reason}); it is saved uncompiled. Compile it again after loading.",
+            stacklevel=4,
+        )
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        """Compile from the output of :meth:`get_compile_config` (as ``load_model`` does)."""
+        from torchseq.saving.serialization_lib import deserialize_keras_object
+
+        arguments = deserialize_keras_object(config)
+        if not isinstance(arguments, dict):
+            raise ValueError(f"compile_from_config expects a dict, received: {config!r}")
+        self.compile(**arguments)
 
     @property
     def metrics_names(self) -> list[str]:

@@ -1,0 +1,255 @@
+"""Keras 3's ``.keras`` archive and ``.weights.h5`` file: writing and reading.
+
+A ``.keras`` file is a zip holding ``metadata.json``, ``config.json`` (the serialized model,
+with its ``build_config`` and ``compile_config``) and ``model.weights.h5`` (the weights and
+optimizer variables in Keras's HDF5 layout, see ``weights_file``). Every write goes to a
+temporary file beside the target and is moved over it in one step; reading checks the whole
+archive and never unpickles or imports anything the file names.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import zipfile
+from typing import Any
+
+import h5py
+
+from torchseq.layers.layer import Layer
+from torchseq.saving import serialization_lib
+from torchseq.utils.file_io import atomic_write
+from torchseq.saving.weights_file import read_weights, write_weights
+
+__all__ = ["load_model", "load_weights", "save_model", "save_weights"]
+
+_CONFIG = "config.json"
+_METADATA = "metadata.json"
+_WEIGHTS = "model.weights.h5"
+_ASSETS = "assets/"
+# The version of Keras's format these files follow (Keras reads them as its own).
+KERAS_FORMAT_VERSION = "3.15.1"
+# Limits on what an archive may make us read into memory (a zip bomb is refused).
+_MAX_JSON_BYTES = 256 * 2**20
+_MAX_COMPRESSION_RATIO = 1000
+
+
+def save_model(model: Layer, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+    """Save ``model`` (architecture, weights, compile state, optimizer) as a ``.keras`` file.
+
+    Args:
+        model: The model to save.
+        filepath: Path ending in ``.keras``.
+        overwrite: Replace an existing file. With ``False`` an existing file is an error.
+        **kwargs: ``include_optimizer`` (default ``True``); ``zipped`` must be ``True``.
+
+    Raises:
+        ValueError: For another suffix, an existing file with ``overwrite=False``, or a model
+            whose config cannot be written.
+    """
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    zipped = kwargs.pop("zipped", True)
+    if kwargs:
+        raise TypeError(f"save_model got unexpected keyword argument(s) {sorted(kwargs)}")
+    if not zipped:
+        raise ValueError("save_model: only zipped .keras archives are written, received zipped=False")
+    path = _checked_path(filepath, ".keras", "save_model", "model.save('model.keras')")
+    _check_overwrite(path, overwrite)
+    config = serialization_lib.serialize_keras_object(model)
+    if not include_optimizer:
+        config.pop("compile_config", None)
+    config_json = json.dumps(config, default=_json_default)
+    metadata = json.dumps(
+        {
+            "keras_version": KERAS_FORMAT_VERSION,
+            "torchseq_version": _version(),
+            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+        }
+    )
+    weights = _weights_bytes(model, include_optimizer=include_optimizer)
+
+    def write(temp_path: str) -> None:
+        with zipfile.ZipFile(temp_path, "w", compression=zipfile.ZIP_STORED) as archive:
+            archive.writestr(_METADATA, metadata)
+            archive.writestr(_CONFIG, config_json)
+            archive.writestr(_WEIGHTS, weights)
+
+    atomic_write(path, write)
+
+
+def load_model(
+    filepath: Any,
+    custom_objects: dict[str, Any] | None = None,
+    compile: bool = True,  # noqa: A002 - Keras's argument name
+    safe_mode: bool = True,
+) -> Layer:
+    """Load a model saved by :func:`save_model` or by Keras 3 (``model.save("m.keras")``).
+
+    Args:
+        filepath: Path of a ``.keras`` file.
+        custom_objects: ``{name: class_or_function}`` for your own layers, losses, ...
+        compile: Restore the compile state (optimizer with its variables, losses, metrics).
+        safe_mode: Refuse Python code stored in the file (a ``Lambda``'s function).
+
+    Raises:
+        ValueError: For a missing, damaged or foreign file (naming the path and the
+            problem), a class that is not torchseq's nor given in ``custom_objects``, or a
+            lambda in safe mode.
+    """
+    path = _checked_path(filepath, ".keras", "load_model", "keras.saving.load_model('model.keras')")
+    if not os.path.isfile(path):
+        raise ValueError(f"load_model: file not found: {path!r}")
+    try:
+        with zipfile.ZipFile(path, "r") as archive:
+            config = _read_config(archive, path)
+            weights = _read_member(archive, _WEIGHTS, path)
+    except zipfile.BadZipFile as error:
+        raise ValueError(
+            f"load_model: {path!r} is not a .keras archive (not a readable zip file: {error})"
+        ) from error
+    if not compile:
+        config.pop("compile_config", None)
+    model = serialization_lib.deserialize_keras_object(
+        config, custom_objects=custom_objects, safe_mode=safe_mode
+    )
+    if not isinstance(model, Layer):
+        raise ValueError(f"load_model: {path!r} does not describe a model, it gives {model!r}")
+    with _open_h5(io.BytesIO(weights), f"{path}:{_WEIGHTS}") as root:
+        read_weights(root, model, source=f"{path}:{_WEIGHTS}", load_optimizer=compile)
+    return model
+
+
+def save_weights(model: Layer, filepath: Any, overwrite: bool = True) -> None:
+    """Write ``model``'s weights (and optimizer variables) to a Keras ``.weights.h5`` file."""
+    path = _checked_path(filepath, ".weights.h5", "save_weights", "model.save_weights('model.weights.h5')")
+    _check_overwrite(path, overwrite)
+    data = _weights_bytes(model, include_optimizer=True)
+
+    def write(temp_path: str) -> None:
+        with open(temp_path, "wb") as file:
+            file.write(data)
+
+    atomic_write(path, write)
+
+
+def load_weights(model: Layer, filepath: Any, skip_mismatch: bool = False) -> None:
+    """Load weights from a ``.weights.h5`` file, or the weights of a ``.keras`` archive.
+
+    Every array is checked against the model before the first is copied.
+    """
+    path = os.fspath(filepath) if isinstance(filepath, (str, os.PathLike)) else filepath
+    if not isinstance(path, str) or not path.endswith((".weights.h5", ".keras")):
+        raise ValueError(
+            "load_weights: the file name must end in .weights.h5 (or .keras), received: "
+            f"{filepath!r}"
+        )
+    if not os.path.isfile(path):
+        raise ValueError(f"load_weights: file not found: {path!r}")
+    if path.endswith(".keras"):
+        try:
+            with zipfile.ZipFile(path, "r") as archive:
+                source = io.BytesIO(_read_member(archive, _WEIGHTS, path))
+        except zipfile.BadZipFile as error:
+            raise ValueError(f"load_weights: {path!r} is not a .keras archive ({error})") from error
+        name = f"{path}:{_WEIGHTS}"
+    else:
+        source, name = path, path
+    with _open_h5(source, name) as root:
+        read_weights(root, model, source=name, skip_mismatch=skip_mismatch)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _weights_bytes(model: Layer, *, include_optimizer: bool) -> bytes:
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as root:
+        write_weights(root, model, include_optimizer=include_optimizer)
+    return buffer.getvalue()
+
+
+def _open_h5(source: Any, name: str) -> h5py.File:
+    try:
+        return h5py.File(source, "r")
+    except OSError as error:
+        raise ValueError(
+            f"Cannot read {name!r}: it is not an HDF5 weights file, or it is truncated or "
+            f"damaged ({error})"
+        ) from error
+
+
+def _read_config(archive: zipfile.ZipFile, path: str) -> dict[str, Any]:
+    names = archive.namelist()
+    unknown = [n for n in names if n not in (_CONFIG, _METADATA, _WEIGHTS) and not n.startswith(_ASSETS)]
+    if unknown:
+        raise ValueError(
+            f"load_model: {path!r} holds unexpected member(s) {unknown}; a .keras archive "
+            f"holds {_METADATA}, {_CONFIG}, {_WEIGHTS} and assets/. Nothing was loaded."
+        )
+    text = _read_member(archive, _CONFIG, path, limit=_MAX_JSON_BYTES)
+    try:
+        config = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"load_model: {path!r} has a damaged {_CONFIG} ({error})") from error
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(
+            f"load_model: {path!r}'s {_CONFIG} does not describe a model (expected a dict with "
+            f"'class_name', received {type(config).__name__})"
+        )
+    return config
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, path: str, limit: int | None = None) -> bytes:
+    try:
+        info = archive.getinfo(name)
+    except KeyError as error:
+        raise ValueError(
+            f"{path!r} is not a complete .keras archive: it has no {name!r} (members: "
+            f"{archive.namelist()})"
+        ) from error
+    if limit is not None and info.file_size > limit:
+        raise ValueError(f"{path!r}: {name!r} is {info.file_size} bytes, over the {limit} limit")
+    if info.compress_size and info.file_size / info.compress_size > _MAX_COMPRESSION_RATIO:
+        raise ValueError(f"{path!r}: {name!r} expands {info.file_size / info.compress_size:.0f}x; refused")
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ValueError(f"{path!r}: cannot read {name!r}, the archive is damaged ({error})") from error
+
+
+def _checked_path(filepath: Any, suffix: str, owner: str, example: str) -> str:
+    if not isinstance(filepath, (str, os.PathLike)):
+        raise TypeError(
+            f"{owner}: filepath must be a str or os.PathLike, received: {filepath!r} of type "
+            f"{type(filepath).__name__}"
+        )
+    path = os.fspath(filepath)
+    if not path.endswith(suffix):
+        hint = (
+            " (Keras 2's .h5 format is not supported)" if path.endswith((".h5", ".hdf5")) else ""
+        )
+        raise ValueError(
+            f"{owner}: the file name must end in {suffix}{hint}, received: {path!r}. For "
+            f"example: {example}"
+        )
+    return path
+
+
+def _check_overwrite(path: str, overwrite: bool) -> None:
+    if not overwrite and os.path.exists(path):
+        raise ValueError(f"{path!r} exists and overwrite=False; nothing was written")
+
+
+def _json_default(value: Any) -> Any:
+    raise TypeError(
+        f"Cannot write the model's config: {value!r} of type {type(value).__name__} is not "
+        "JSON-serializable (a get_config() returned it)"
+    )
+
+
+def _version() -> str:
+    import torchseq
+
+    return torchseq.__version__
