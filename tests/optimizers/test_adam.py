@@ -51,7 +51,9 @@ def test_adam_slots_in_keras_order():
     optimizer = Adam(params, amsgrad=True)
     names = [list(optimizer._slots_of(p)) for p in params]
     assert names == [["momentum", "velocity", "velocity_hat"]] * 2
-    assert [tuple(v.shape) for v in optimizer.variables] == [(), (), *[(2,)] * 3, *[(3,)] * 3]
+    # Keras: the moments interleaved per weight, then AMSGrad's maxima per weight
+    shapes = [(), (), (2,), (2,), (3,), (3,), (2,), (3,)]
+    assert [tuple(v.shape) for v in optimizer.variables] == shapes
 
 
 @pytest.mark.parametrize(

@@ -344,7 +344,7 @@ def test_variables_list_keras_order():
     shapes = [tuple(v.shape) for v in optimizer.variables]
     # iterations, learning rate, averages (one per parameter), then momentums
     assert shapes == [(), (), (2,), (3,), (2,), (3,)]
-    assert optimizer.variables[0].dtype == torch.int64
+    assert optimizer.variables[0].dtype == torch.int32  # Keras's on torch
 
 
 def test_iterations_counts_updates_with_accumulation():

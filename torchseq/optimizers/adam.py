@@ -87,6 +87,10 @@ class Adam(_MomentOptimizer):
             slots["velocity_hat"] = 0.0
         return slots
 
+    def _own_slot_groups(self) -> list[tuple[str, ...]]:
+        # Keras adds AMSGrad's maxima after all the moments.
+        return [("momentum", "velocity"), *([("velocity_hat",)] if self.amsgrad else [])]
+
     def _step_coefficients(self, iteration: int) -> tuple[np.floating, np.floating]:
         real, step = self._real, self._real(iteration + 1)
         return np.sqrt(1 - real(self.beta_2) ** step), 1 - real(self.beta_1) ** step

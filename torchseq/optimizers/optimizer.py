@@ -7,8 +7,12 @@ unscale, accumulate, clip, decay the weights, update, keep the moving average,
 count the step. Slots are made at the first step, on the parameters' device.
 
 The step count lives twice: a Python int that schedules and bias corrections
-read (no device read-back per step) and the int64 ``iterations`` tensor that
-mirrors it on the device.
+read (no device read-back per step) and the int32 ``iterations`` tensor (Keras's
+dtype on torch) that mirrors it on the device.
+
+:meth:`Optimizer.keras_variables` and :meth:`Optimizer.load_keras_variables` move
+the whole state to and from Keras's ``optimizer.variables`` (a ``.keras`` file's
+``optimizer/vars``), in Keras's order and weight layouts.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import numpy as np
 import torch
 
 from torchseq import config
-from torchseq.optimizers import _gradients, schedules
+from torchseq.optimizers import _gradients, _keras_state, schedules
 from torchseq.optimizers._arguments import (
     accept_keras_positional,
     check_int,
@@ -147,7 +151,7 @@ class Optimizer(torch.optim.Optimizer):
                 stacklevel=2,
             )
         self._iteration_count = 0
-        self._iterations = torch.zeros((), dtype=torch.int64)
+        self._iterations = torch.zeros((), dtype=torch.int32)
         self._extra_state: dict[str, float] = {}
         self._weight_decay_filter = WeightDecayFilter()
         defaults = {
@@ -210,8 +214,26 @@ class Optimizer(torch.optim.Optimizer):
                 state[name] = value.to(param.device)
 
     def _slots(self) -> dict[str, float]:
-        """Slot name -> initial value, in Keras's variable order. Subclasses extend it."""
+        """Slot name -> initial value of the subclass's per-parameter slots; subclasses add."""
         return {}
+
+    def _own_slot_groups(self) -> list[tuple[str, ...]]:
+        """The subclass's slot names grouped as Keras's ``build`` adds them.
+
+        The names of one group alternate per parameter (Adam's momentum and velocity:
+        ``m0, v0, m1, v1``); groups follow one another. By default all slots form one
+        group; a subclass whose Keras ``build`` adds them separately overrides this.
+        """
+        names = tuple(self._slots())
+        return [names] if names else []
+
+    def _slot_order(self, params: list[torch.Tensor]) -> list[tuple[torch.Tensor, str]]:
+        """(parameter, slot name) for every slot, in Keras's variable order."""
+        groups = [("average",)] if self.use_ema else []
+        if self.gradient_accumulation_steps:
+            groups.append(("gradient_accumulator",))
+        groups += self._own_slot_groups()
+        return [(param, name) for group in groups for param in params for name in group]
 
     def _slots_of(self, param: torch.Tensor) -> dict[str, torch.Tensor]:
         state = self.state[param]
@@ -460,7 +482,7 @@ class Optimizer(torch.optim.Optimizer):
 
     @property
     def iterations(self) -> torch.Tensor:
-        """Updates applied so far (Keras's ``iterations``), an int64 tensor on the device."""
+        """Updates applied so far (Keras's ``iterations``), an int32 tensor on the device."""
         if self.gradient_accumulation_steps:
             return self._iterations // self.gradient_accumulation_steps
         return self._iterations
@@ -473,25 +495,113 @@ class Optimizer(torch.optim.Optimizer):
 
     @property
     def variables(self) -> list[torch.Tensor]:
-        """The optimizer's state in Keras's order.
+        """The optimizer's state in the order of Keras's ``optimizer.variables``.
 
-        The iteration counter (live), the learning rate (a copy; absent with a
-        schedule), then the slots: moving averages, gradient accumulators and the
-        subclass's slots, each per parameter in order.
+        The raw call counter (live; int32, counting accumulation steps too, as
+        Keras's), the learning rate (a copy; absent with a schedule or callable),
+        then, once built, the slots (live, in the parameters' stored layout):
+        moving averages, gradient accumulators, then the optimizer's own slots in
+        Keras's grouping; then copies of per-optimizer scalars (Nadam's momentum
+        product). For the values in Keras's weight layouts, see :meth:`keras_variables`.
         """
         result = [self._iterations]
         if self._rate.schedule is None:
             rate = torch.tensor(self.learning_rate, dtype=getattr(torch, config.floatx()))
             result.append(rate)
+        if not self.built:
+            return result
         params = [p for group in self.param_groups for p in group["params"]]
-        if self.use_ema:
-            result += [self._slots_of(p)["average"] for p in params]
-        if self.gradient_accumulation_steps:
-            result += [self._slots_of(p)["gradient_accumulator"] for p in params]
-        own = list(self._slots())
-        result += [self._slots_of(p)[name] for p in params for name in own]
-        result += [torch.tensor(value) for value in self._extra_state.values()]
+        result += [self._slots_of(param)[name] for param, name in self._slot_order(params)]
+        dtype = params[0].dtype if params else getattr(torch, config.floatx())
+        result += [torch.tensor(value, dtype=dtype) for value in self._extra_state.values()]
         return result
+
+    def keras_variables(
+        self, weights: _keras_state.WeightsWithLayouts | None = None
+    ) -> list[np.ndarray]:
+        """The state as Keras's ``[v.numpy() for v in optimizer.variables]``: a ``.keras`` file's.
+
+        Same order and count as :attr:`variables` (an unbuilt optimizer has the
+        iteration count and the learning rate only, as in Keras), as numpy arrays:
+        the count as int32, the learning rate in ``floatx``, each slot in the Keras
+        layout of its parameter (bfloat16 as float32). The parameters' order is the
+        one the optimizer was built with (``compile`` builds it with
+        ``model.trainable_weights``, Keras's order).
+
+        Args:
+            weights: The parameters with their layouts: tensors, or ``(tensor, layout)``
+                pairs where ``layout`` is ``None`` (stored as Keras stores it), a
+                permutation from the Keras shape to the stored one (a layer's
+                ``_weight_specs[name].layout``, e.g. ``(3, 2, 0, 1)`` for a conv
+                kernel), or an object with ``to_keras(stored)`` and
+                ``to_stored(keras_value)``. It must include every parameter the
+                optimizer updates; others are ignored. Defaults to ``None``: every
+                slot in its parameter's stored layout.
+
+        Returns:
+            A list of numpy arrays (copies).
+
+        Raises:
+            ValueError: When ``weights`` misses a parameter of the optimizer, or a
+                permutation does not fit its parameter.
+            TypeError: For an entry of ``weights`` or a layout of another type.
+
+        Example:
+            >>> import torch
+            >>> from torchseq.optimizers import Adam
+            >>> kernel = torch.nn.Parameter(torch.ones(4, 3, 2, 2))  # (out, in, kh, kw)
+            >>> optimizer = Adam([kernel])
+            >>> [a.shape for a in optimizer.keras_variables([(kernel, (3, 2, 0, 1))])]
+            [(), (), (2, 2, 3, 4), (2, 2, 3, 4)]
+        """
+        return _keras_state.export_variables(self, weights)
+
+    @torch.no_grad()
+    def load_keras_variables(
+        self,
+        arrays: Iterable[Any],
+        weights: _keras_state.WeightsWithLayouts | None = None,
+    ) -> None:
+        """Set the whole state from Keras's ``optimizer.variables`` values (a ``.keras`` file's).
+
+        The inverse of :meth:`keras_variables`. An unbuilt optimizer is first built
+        for the tensors of ``weights`` (in their order, Keras's), as Keras's
+        ``compile_from_config`` builds its optimizer before loading; without
+        ``weights`` it stays unbuilt and takes the two counters only (what Keras
+        writes for an unbuilt optimizer). Every shape is
+        checked before anything changes; then the iteration count, the learning
+        rate (set on every parameter group), the slots (converted to each
+        parameter's stored layout and dtype) and per-optimizer scalars are copied.
+        A file written by an optimizer with a learning-rate schedule has no
+        learning-rate variable, and neither has this optimizer when it was made
+        from that file's config.
+
+        Args:
+            arrays: One array-like per Keras variable, in Keras's order
+                (``optimizer/vars/0`` ... of the weights file).
+            weights: As for :meth:`keras_variables`; for an unbuilt optimizer, the
+                tensors to build it for, in Keras's order. Defaults to ``None``.
+
+        Raises:
+            ValueError: When the number of arrays differs from the number of
+                variables this optimizer has for these weights (Keras warns and skips
+                the optimizer then; the caller decides), or an array's shape differs
+                from its variable's Keras shape (the message names the index and the
+                variable). Nothing is changed then.
+
+        Example:
+            >>> import torch
+            >>> from torchseq.optimizers import SGD
+            >>> weight = torch.nn.Parameter(torch.zeros(2))
+            >>> source = SGD([weight], momentum=0.9)
+            >>> weight.grad = torch.ones(2)
+            >>> source.step()
+            >>> target = SGD(momentum=0.9)
+            >>> target.load_keras_variables(source.keras_variables(), [weight])
+            >>> int(target.iterations), target.state[weight]["momentum"].tolist()
+            (1, [-0.009999999776482582, -0.009999999776482582])
+        """
+        _keras_state.load_variables(self, list(arrays), weights)
 
     def __getstate__(self) -> dict[str, Any]:
         # torch pickles only defaults, state and groups; Keras's settings travel too.

@@ -57,6 +57,10 @@ class RMSprop(Optimizer):
             slots["average_gradient"] = 0.0
         return slots
 
+    def _own_slot_groups(self) -> list[tuple[str, ...]]:
+        # Keras adds each kind for all the weights before the next kind.
+        return [(name,) for name in self._slots()]
+
     def _update(
         self,
         params: list[torch.Tensor],
