@@ -1,7 +1,8 @@
-"""A stand-in for a compiled model, until the trainer exists: weights, optimizer, stop flag."""
+"""Stand-ins for a compiled model (weights, optimizer, stop flag), and a tiny real one."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -54,12 +55,44 @@ class FakeModel(torch.nn.Module):
 
 
 class SavingModel(FakeModel):
-    """A model with ``save(path)``: writes its state dict and records the paths it got."""
+    """A model with Keras's ``save`` / ``save_weights``: each writes a small JSON record of
+    the weights and remembers ``(method, path)``, so tests see what was called, where."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.saved_to: list[str] = []
+        self.saved_to: list[tuple[str, str]] = []
 
-    def save(self, path: str, overwrite: bool = True) -> None:
-        self.saved_to.append(path)
-        torch.save({"whole_model": True, **self.state_dict()}, path)
+    def save(self, filepath: str, overwrite: bool = True) -> None:
+        self._write("save", filepath)
+
+    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
+        self._write("save_weights", filepath)
+
+    def _write(self, method: str, filepath: str) -> None:
+        self.saved_to.append((method, filepath))
+        weights = [w.tolist() for w in self.get_weights()]
+        with open(filepath, "w", encoding="utf-8") as file:
+            json.dump({"method": method, "weights": weights}, file)
+
+
+def read_saved(path: Any) -> dict[str, Any]:
+    """What :class:`SavingModel` wrote to ``path``."""
+    with open(path, encoding="utf-8") as file:
+        return json.load(file)
+
+
+def tiny_model(optimizer: Any = "sgd") -> Any:
+    """A built and compiled ``Sequential([Input((3,)), Dense(2)])``: a real model to save."""
+    import torchseq
+    from torchseq import layers
+
+    model = torchseq.Sequential([torchseq.Input((3,)), layers.Dense(2)])
+    model.compile(optimizer=optimizer, loss="mse")
+    return model
+
+
+def tiny_data(samples: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed inputs and targets for :func:`tiny_model`."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(samples, 3)).astype("float32")
+    return x, rng.normal(size=(samples, 2)).astype("float32")

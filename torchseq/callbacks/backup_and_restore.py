@@ -4,47 +4,70 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import shutil
 import sys
+import warnings
 from typing import Any
 
+import h5py
 import torch
 
-from torchseq.callbacks._files import atomic_write
 from torchseq.callbacks.callback import Callback, Logs
+from torchseq.utils.file_io import atomic_write
 
 __all__ = ["BackupAndRestore"]
 
-_STATE_FILE = "latest.pt"
-_METADATA_FILE = "training_metadata.json"
-# What a damaged or truncated backup raises when read.
-_READ_ERRORS = (OSError, RuntimeError, EOFError, pickle.UnpicklingError, json.JSONDecodeError)
+_BACKUP_FILE = "latest.weights.h5"
+_PREVIOUS_SUFFIX = ".bkp"
+# The root attribute of the backup that holds the training counters, as the JSON text
+# Keras writes to its separate ``training_metadata.json``.
+_COUNTERS_ATTR = "training_metadata"
+_COUNTER_NAMES = ("epoch", "batch")
+
+
+class _UnreadableBackup(Exception):
+    """The backup file is damaged, truncated or was not written by ``BackupAndRestore``."""
 
 
 class BackupAndRestore(Callback):
     """Backs up the training state and restores it when ``fit`` starts again.
 
     As ``keras.callbacks.BackupAndRestore``: at each epoch end (or every ``save_freq``
-    batches) the model's and the optimizer's state dicts go to ``backup_dir/latest.pt``
-    (``torch.save``, read back with ``weights_only=True``) and the epoch reached to
-    ``backup_dir/training_metadata.json``, each written atomically. At the start of the next
-    ``fit`` they are loaded and ``model._initial_epoch`` is set to the epoch to resume
-    from (the trainer starts there). A ``fit`` that ends normally deletes ``backup_dir``;
-    one that ends with an exception (a ``KeyboardInterrupt`` included) keeps it.
+    batches) the model's weights, its optimizer's variables and the training counters (the
+    epoch and batch reached) go to ``backup_dir/latest.weights.h5``. At the start of the
+    next ``fit`` they are restored and ``model._initial_epoch`` is set to the epoch to
+    resume from (the trainer starts there). A ``fit`` that ends normally deletes
+    ``backup_dir``; one that ends with an exception (a ``KeyboardInterrupt`` included)
+    keeps it.
+
+    The file is a Keras weights file (``keras.Model.load_weights`` reads it) whose root
+    attribute ``training_metadata`` holds the counters. Unlike Keras, which writes the
+    counters to a second file, weights, optimizer state and counters are one file written
+    atomically: a process killed at any moment leaves either the new backup or the
+    previous one, never the weights of one epoch with the counter of another.
+
+    Only a torchseq optimizer's state is backed up; a ``torch.optim`` optimizer's state has
+    no place in Keras's layout, and restarts empty after a restore (a warning says so).
 
     Args:
         backup_dir: Folder for the backup, used by nothing else.
         save_freq: ``"epoch"``, or a number of training batches between backups.
             Defaults to ``"epoch"``.
-        double_checkpoint: Keep the previous backup too (``*.bkp``) and fall back on it if
-            the latest cannot be read. Defaults to ``False``.
+        double_checkpoint: Keep the previous backup too (``latest.weights.h5.bkp``) and
+            fall back on it if the latest cannot be read. Defaults to ``False``.
         delete_checkpoint: Delete ``backup_dir`` when training ends normally. Defaults to
             ``True``.
 
     Raises:
         ValueError: For an empty ``backup_dir`` or a bad ``save_freq``; at the start of
-            ``fit``, for a backup that cannot be read (and no readable previous one).
+            ``fit``, for a backup that cannot be read (and no readable previous one), or
+            one written by a model of another architecture (naming the weight that does
+            not fit). Nothing is restored then.
+
+    Example:
+        >>> backup = BackupAndRestore("/tmp/backup")
+        >>> # model.fit(x, y, epochs=10, callbacks=[backup])  # interrupted at epoch 4
+        >>> # model.fit(x, y, epochs=10, callbacks=[backup])  # resumes at epoch 4
     """
 
     def __init__(
@@ -70,28 +93,35 @@ class BackupAndRestore(Callback):
         self.save_freq = save_freq
         self.double_checkpoint = double_checkpoint
         self.delete_checkpoint = delete_checkpoint
-        self._state_path = os.path.join(self.backup_dir, _STATE_FILE)
-        self._metadata_path = os.path.join(self.backup_dir, _METADATA_FILE)
+        self._backup_path = os.path.join(self.backup_dir, _BACKUP_FILE)
+        self._previous_path = self._backup_path + _PREVIOUS_SUFFIX
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen = 0
         self._current_epoch = 0
+        self._warned_torch_optimizer = False
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        self._check_built()
+        if not os.path.exists(self._backup_path):
+            return
         try:
-            self._load()
-        except _READ_ERRORS as error:
-            if not (self.double_checkpoint and os.path.exists(f"{self._state_path}.bkp")):
+            self._restore(self._backup_path)
+        except _UnreadableBackup as error:
+            if not (self.double_checkpoint and os.path.exists(self._previous_path)):
                 raise ValueError(
-                    f"BackupAndRestore could not read the backup in {self.backup_dir!r}: it is "
-                    "damaged or was not written by BackupAndRestore. Delete that folder to "
-                    "start training afresh."
+                    f"BackupAndRestore could not read the backup in {self.backup_dir!r}: "
+                    f"{error}. Delete that folder to start training afresh."
                 ) from error
-            for path in (self._state_path, self._metadata_path):
-                if os.path.exists(f"{path}.bkp"):
-                    shutil.copyfile(f"{path}.bkp", path)
-                elif os.path.exists(path):
-                    os.remove(path)
-            self._load()
+            try:
+                self._restore(self._previous_path)
+            except _UnreadableBackup as previous_error:
+                raise ValueError(
+                    f"BackupAndRestore could not read the backup in {self.backup_dir!r} "
+                    f"({error}) nor the previous one ({previous_error}). Delete that folder "
+                    "to start training afresh."
+                ) from previous_error
+            # The next backup copies the latest to the previous one: make it a good one.
+            _copy_atomically(self._previous_path, self._backup_path)
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         self._current_epoch = epoch + 1
@@ -104,7 +134,7 @@ class BackupAndRestore(Callback):
             self._save()
 
     def on_train_end(self, logs: Logs | None = None) -> None:
-        # Called from the trainer's exception handler, the backup is what resumes the run.
+        # Called from the trainer's `finally:`, the backup is what resumes the run.
         interrupted = sys.exc_info()[0] is not None
         if self.delete_checkpoint and not interrupted and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
@@ -116,38 +146,71 @@ class BackupAndRestore(Callback):
             return self.save_freq != "epoch"
         return True
 
-    def _load(self) -> None:
+    # ------------------------------------------------------------------ restoring
+
+    def _check_built(self) -> None:
         if getattr(self.model, "built", True) is False:
             raise ValueError(
                 "To use the BackupAndRestore callback, the model must be built before fit(); "
                 f"model {getattr(self.model, 'name', self.model)!r} is not. Build it by calling "
                 "it on a batch of data."
             )
-        if os.path.exists(self._state_path):
-            state = torch.load(self._state_path, map_location="cpu", weights_only=True)
-            self.model.load_state_dict(state["model"])
-            optimizer = getattr(self.model, "optimizer", None)
-            if optimizer is not None and state.get("optimizer") is not None:
-                optimizer.load_state_dict(state["optimizer"])
-        if os.path.exists(self._metadata_path):
-            with open(self._metadata_path, encoding="utf-8") as file:
-                metadata = json.load(file)
-            self.model._initial_epoch = metadata["epoch"]
+
+    def _restore(self, path: str) -> None:
+        """Restore weights, optimizer and counters from ``path``, all or nothing.
+
+        Raises:
+            _UnreadableBackup: The file is damaged or its counters are missing or bad.
+            ValueError: The file's weights do not fit the model (from ``read_weights``).
+        """
+        from torchseq.saving.weights_file import read_weights  # saving sits above callbacks
+
+        try:
+            root = h5py.File(path, "r")
+        except OSError as error:
+            raise _UnreadableBackup(f"{path!r} is not a readable HDF5 file ({error})") from error
+        with root:
+            counters = _read_counters(root, path)
+            _read_every_dataset(root, path)
+            _build_optimizer(self.model)
+            read_weights(root, self.model, source=path)
+        self.model._initial_epoch = counters["epoch"]
+
+    # ------------------------------------------------------------------ saving
 
     def _save(self) -> None:
-        os.makedirs(self.backup_dir, exist_ok=True)
-        if self.double_checkpoint:
-            for path in (self._state_path, self._metadata_path):
-                if os.path.exists(path):
-                    shutil.copyfile(path, f"{path}.bkp")
+        from torchseq.saving.weights_file import write_weights  # saving sits above callbacks
+
+        self._warn_if_state_is_lost()
+        if self.double_checkpoint and os.path.exists(self._backup_path):
+            _copy_atomically(self._backup_path, self._previous_path)
+        counters = json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen})
+
+        def write(path: str) -> None:
+            with h5py.File(path, "w") as root:
+                write_weights(root, self.model)
+                root.attrs[_COUNTERS_ATTR] = counters
+
+        atomic_write(self._backup_path, write)
+
+    def _warn_if_state_is_lost(self) -> None:
+        from torchseq.optimizers import Optimizer
+
         optimizer = getattr(self.model, "optimizer", None)
-        state: dict[str, Any] = {
-            "model": self.model.state_dict(),
-            "optimizer": None if optimizer is None else optimizer.state_dict(),
-        }
-        atomic_write(self._state_path, lambda path: torch.save(state, path))
-        metadata = json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen})
-        atomic_write(self._metadata_path, lambda path: _write_text(path, metadata))
+        if (
+            self._warned_torch_optimizer
+            or not isinstance(optimizer, torch.optim.Optimizer)
+            or isinstance(optimizer, Optimizer)
+        ):
+            return
+        self._warned_torch_optimizer = True
+        warnings.warn(
+            f"BackupAndRestore: the model's optimizer is a {type(optimizer).__name__} from "
+            "torch.optim, whose state has no place in Keras's weights file; the backup holds "
+            "the weights and the epoch, and a resumed fit starts the optimizer afresh. Compile "
+            "with a torchseq optimizer (e.g. 'adam') to back up its state too.",
+            stacklevel=3,
+        )
 
     def _should_save_on_batch(self, batch: int) -> bool:
         if self.save_freq == "epoch":
@@ -164,6 +227,57 @@ class BackupAndRestore(Callback):
         return False
 
 
-def _write_text(path: str, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as file:
-        file.write(text)
+def _build_optimizer(model: Any) -> None:
+    """Give an unbuilt torchseq optimizer its weights, so that it has slots to restore."""
+    from torchseq.optimizers import Optimizer
+
+    optimizer = getattr(model, "optimizer", None)
+    if isinstance(optimizer, Optimizer) and not optimizer.built:
+        optimizer.build(list(model.trainable_weights))
+
+
+def _read_counters(root: h5py.File, path: str) -> dict[str, int]:
+    """The training counters stored in the backup's root attributes, checked."""
+    expected = '{"epoch": <int >= 0>, "batch": <int >= 0>}'
+    try:
+        text = root.attrs.get(_COUNTERS_ATTR)
+    except (OSError, KeyError, ValueError, TypeError) as error:
+        raise _UnreadableBackup(f"the counters of {path!r} cannot be read ({error})") from error
+    if text is None:
+        raise _UnreadableBackup(
+            f"{path!r} has no {_COUNTERS_ATTR!r} attribute (expected {expected}); it was not "
+            "written by BackupAndRestore"
+        )
+    try:
+        counters = json.loads(text)
+    except (TypeError, ValueError) as error:
+        raise _UnreadableBackup(
+            f"the {_COUNTERS_ATTR!r} attribute of {path!r} is not JSON (expected {expected}, "
+            f"received: {text!r})"
+        ) from error
+    if not isinstance(counters, dict) or sorted(counters) != sorted(_COUNTER_NAMES) or any(
+        isinstance(value, bool) or not isinstance(value, int) or value < 0
+        for value in counters.values()
+    ):
+        raise _UnreadableBackup(
+            f"the {_COUNTERS_ATTR!r} attribute of {path!r} is not valid (expected {expected}, "
+            f"received: {text!r})"
+        )
+    return counters
+
+
+def _read_every_dataset(root: h5py.File, path: str) -> None:
+    """Read each array once, so that damage is told apart from a model that does not fit."""
+
+    def read(name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset):
+            _ = obj[()]
+
+    try:
+        root.visititems(read)
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as error:
+        raise _UnreadableBackup(f"{path!r} is damaged ({error})") from error
+
+
+def _copy_atomically(source: str, target: str) -> None:
+    atomic_write(target, lambda path: shutil.copyfile(source, path))

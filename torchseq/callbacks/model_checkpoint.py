@@ -7,11 +7,10 @@ import warnings
 from typing import Any
 
 import numpy as np
-import torch
 
-from torchseq.callbacks._files import atomic_write
 from torchseq.callbacks.callback import Logs
 from torchseq.callbacks.monitor_callback import MonitorCallback
+from torchseq.utils.file_io import atomic_write
 from torchseq.utils.io_utils import print_msg
 from torchseq.utils.logs import pythonify_logs
 
@@ -23,23 +22,26 @@ class ModelCheckpoint(MonitorCallback):
 
     Mirrors ``keras.callbacks.ModelCheckpoint``. ``filepath`` is a ``str.format`` template
     filled with ``epoch`` (1-based, as Keras names files), ``batch`` (1-based, when saving
-    by batches) and the logged values: ``"w.{epoch:02d}-{val_loss:.2f}.pt"`` gives
-    ``w.03-0.41.pt``. Every file is written atomically: to a temporary file in the same
-    folder, then moved into place, so an interrupted save never leaves a broken file.
+    by batches) and the logged values: ``"w.{epoch:02d}-{val_loss:.2f}.keras"`` gives
+    ``w.03-0.41.keras``.
 
-    What is written (until torchseq's saving format exists): with
-    ``save_weights_only=True``, ``torch.save(model.state_dict(), path)``; otherwise
-    ``model.save(path)`` when the model has a ``save`` method, else the same state dict.
-    Unlike Keras, no particular file extension is required.
+    The files are Keras 3's own: a ``.keras`` archive (``model.save``, read back with
+    ``keras.saving.load_model`` in torchseq or in Keras), or with ``save_weights_only=True``
+    a ``.weights.h5`` file (``model.save_weights``, read back with ``model.load_weights``).
+    A model without those methods is saved with :func:`torchseq.saving.save_model` /
+    :func:`torchseq.saving.save_weights`. Every file is written atomically: to a temporary
+    file in the same folder, then moved into place, so an interrupted save leaves the
+    previous file as it was. Unlike Keras, the legacy ``.h5`` model format is refused.
 
     Args:
-        filepath: Path template (``str`` or ``os.PathLike``).
+        filepath: Path template (``str`` or ``os.PathLike``) ending in ``.keras``, or in
+            ``.weights.h5`` with ``save_weights_only=True``.
         monitor: Quantity that decides what is "best". Defaults to ``"val_loss"``.
         verbose: ``1`` prints a line per save decision. Defaults to ``0``.
         save_best_only: Save only when ``monitor`` improves on the best value so far.
             Defaults to ``False``.
-        save_weights_only: Save the state dict rather than the whole model. Defaults to
-            ``False``.
+        save_weights_only: Save the weights (and optimizer variables) only, rather than
+            the whole model. Defaults to ``False``.
         mode: ``"auto"``, ``"min"`` or ``"max"``. Defaults to ``"auto"``.
         save_freq: ``"epoch"``, or a number of training batches between saves. Defaults
             to ``"epoch"``.
@@ -48,7 +50,12 @@ class ModelCheckpoint(MonitorCallback):
 
     Raises:
         TypeError: If ``filepath`` is not a path.
-        ValueError: If ``save_freq`` is neither ``"epoch"`` nor a positive integer.
+        ValueError: If ``filepath`` does not end in the suffix that ``save_weights_only``
+            requires, or ``save_freq`` is neither ``"epoch"`` nor a positive integer.
+
+    Example:
+        >>> checkpoint = ModelCheckpoint("best.keras", monitor="val_loss", save_best_only=True)
+        >>> # model.fit(x, y, validation_split=0.2, callbacks=[checkpoint])
     """
 
     def __init__(
@@ -77,6 +84,7 @@ class ModelCheckpoint(MonitorCallback):
             )
         self.verbose = verbose
         self.filepath = os.fspath(filepath)
+        _check_suffix(self.filepath, save_weights_only)
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
         self.save_freq = save_freq
@@ -132,11 +140,20 @@ class ModelCheckpoint(MonitorCallback):
             print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
 
     def _write(self, path: str) -> None:
-        save = getattr(self.model, "save", None)
-        if not self.save_weights_only and callable(save):
-            save(path)
+        # The model's own methods first, as Keras: a subclass may extend them.
+        if self.save_weights_only:
+            save = getattr(self.model, "save_weights", None)
         else:
-            torch.save(self.model.state_dict(), path)
+            save = getattr(self.model, "save", None)
+        if callable(save):
+            save(path, overwrite=True)
+            return
+        from torchseq import saving  # saving sits above the callbacks
+
+        if self.save_weights_only:
+            saving.save_weights(self.model, path)
+        else:
+            saving.save_model(self.model, path)
 
     def _should_save_model(self, epoch: int, logs: dict[str, Any], filepath: str) -> bool:
         if not self.save_best_only:
@@ -181,3 +198,18 @@ class ModelCheckpoint(MonitorCallback):
                 f'ModelCheckpoint could not fill in the filepath template "{self.filepath}": '
                 f"it names {error}, but the available fields are {sorted(fields)}"
             ) from error
+
+
+def _check_suffix(filepath: str, save_weights_only: bool) -> None:
+    required = ".weights.h5" if save_weights_only else ".keras"
+    if filepath.endswith(required):
+        return
+    hint = ""
+    if not save_weights_only and filepath.endswith(".weights.h5"):
+        hint = " (a .weights.h5 file is written with save_weights_only=True)"
+    elif not save_weights_only and filepath.endswith((".h5", ".hdf5")):
+        hint = " (Keras 2's .h5 model format is not supported)"
+    raise ValueError(
+        f"ModelCheckpoint: with save_weights_only={save_weights_only}, filepath must end in "
+        f"{required}{hint}, received: filepath={filepath!r}"
+    )
