@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from torch import nn
 
 from torchseq.layers.layer import Layer, _to_tensor
+from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.symbolic import KerasTensor
+from torchseq.models import functional_config, subclass_config
 from torchseq.models.graph import Graph
 from torchseq.training.trainer import Trainer
 from torchseq.utils import naming, tree
 
-__all__ = ["Model"]
+__all__ = ["Model", "model_from_json"]
 
 
 class Model(Trainer, Layer):
@@ -34,6 +37,13 @@ class Model(Trainer, Layer):
         >>> y = layers.Dense(10, activation="softmax")(layers.Dense(32)(x))
         >>> model = Model(x, y)
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Model:
+        model = super().__new__(cls)
+        # A subclass without its own get_config() is described by these (Keras's rule).
+        arguments = subclass_config.record_init_arguments(cls, args, kwargs)
+        object.__setattr__(model, "_init_arguments", arguments)
+        return model
 
     def __init__(
         self, inputs: Any = None, outputs: Any = None, name: str | None = None, **kwargs: Any
@@ -203,6 +213,121 @@ class Model(Trainer, Layer):
             return
         super()._build_for(input_shapes)
 
+    # ------------------------------------------------------------------ config
+
+    def get_config(self) -> dict[str, Any]:
+        """The model's config; mirrors ``keras.Model.get_config``.
+
+        A Functional model gives Keras's graph config (``name``, ``trainable``, ``layers``
+        with their ``inbound_nodes``, ``input_layers``, ``output_layers``). A subclassed
+        model gives its name, trainable flag and the plain-valued arguments its
+        ``__init__`` received.
+
+        Raises:
+            NotImplementedError: A subclass created with arguments a config cannot hold
+                (a layer, a function) that does not define ``get_config`` itself.
+        """
+        if self._graph is not None and subclass_config.has_functional_constructor(type(self)):
+            return functional_config.functional_config(self)
+        own = type(self).get_config is not Model.get_config
+        return subclass_config.subclass_config(self, own_get_config=own)
+
+    @classmethod
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+    ) -> Model:
+        """Rebuild a model (architecture, fresh weights) from ``get_config()``'s output.
+
+        Reads Keras's configs as well. A Functional config is rebuilt layer by layer; a
+        subclass is constructed from its recorded arguments.
+
+        Args:
+            config: The config.
+            custom_objects: Optional ``{class name: class}`` for layers torchseq does not
+                define.
+
+        Raises:
+            ValueError: A malformed Functional config, or a non-Functional one for
+                ``Model`` itself.
+            TypeError: A subclass's config does not fit its ``__init__``.
+        """
+        if functional_config.is_functional_config(config) and (
+            subclass_config.has_functional_constructor(cls)
+        ):
+            return functional_config.functional_from_config(cls, config, custom_objects)
+        if cls is Model:
+            keys = sorted(config) if isinstance(config, dict) else config
+            raise ValueError(
+                "Model.from_config expects a Functional config with the keys name, layers, "
+                f"input_layers and output_layers; received: {keys!r}. A subclassed model is "
+                "rebuilt by its own class's from_config."
+            )
+        return subclass_config.subclass_from_config(cls, config)
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        if self._graph is not None:
+            return {"input_shape": None}  # a Functional model is built by its graph
+        return super().get_build_config()
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The serialized model as a JSON string; mirrors ``keras.Model.to_json``.
+
+        Args:
+            **kwargs: Passed to ``json.dumps`` (e.g. ``indent=2``).
+
+        Example:
+            >>> model_from_json(model.to_json()).summary()
+        """
+        return json.dumps(serialize_layer(self), **kwargs)
+
+    # ------------------------------------------------------------------ saving
+
+    def save(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+        """Save the whole model as a Keras 3 ``.keras`` archive; mirrors ``keras.Model.save``.
+
+        The archive holds the architecture, the weights, the compile state and the
+        optimizer's variables, so ``keras.saving.load_model`` (torchseq's or Keras's)
+        returns a model that predicts the same and trains on where this one stopped.
+
+        Args:
+            filepath: Path ending in ``.keras``.
+            overwrite: Replace an existing file. Defaults to ``True``.
+            **kwargs: ``include_optimizer`` (default ``True``).
+
+        Example:
+            >>> model.save("model.keras")
+            >>> restored = keras.saving.load_model("model.keras")
+        """
+        from torchseq.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Save the weights (and optimizer variables) to a Keras ``.weights.h5`` file.
+
+        Args:
+            filepath: Path ending in ``.weights.h5``.
+            overwrite: Replace an existing file. Defaults to ``True``.
+        """
+        from torchseq.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False) -> None:
+        """Load weights from a ``.weights.h5`` file (or a ``.keras`` archive's weights).
+
+        Every array is checked before the first is copied: a file that does not fit raises
+        a ``ValueError`` naming the first mismatched weight and changes nothing.
+
+        Args:
+            filepath: Path ending in ``.weights.h5`` or ``.keras``.
+            skip_mismatch: Skip, with a warning naming them, the layers whose weights
+                differ in number or shape. Defaults to ``False``.
+        """
+        from torchseq.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
     # ------------------------------------------------------------------ summary
 
     def summary(
@@ -230,3 +355,25 @@ class Model(Trainer, Layer):
             self, line_length=line_length, positions=positions, print_fn=print_fn,
             expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range,
         )
+
+
+def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Layer:
+    """Rebuild a model (fresh weights) from ``to_json()``'s output, or Keras's.
+
+    Mirrors ``keras.models.model_from_json``.
+
+    Args:
+        json_string: The JSON of a serialized model.
+        custom_objects: Optional ``{class name: class}`` for classes torchseq does not define.
+
+    Raises:
+        ValueError: The string is not JSON, or names an unknown class.
+    """
+    try:
+        config = json.loads(json_string)
+    except (TypeError, json.JSONDecodeError) as error:
+        raise ValueError(
+            f"model_from_json expects the JSON string of a serialized model, received: "
+            f"{str(json_string)[:80]!r} ({error})"
+        ) from error
+    return deserialize_layer(config, custom_objects, owner="model_from_json")

@@ -111,6 +111,8 @@ class SequentialModel(Model):
                 f"Sequential model {self.name!r} takes one input; build() expects one shape "
                 f"tuple, received: {input_shape!r}"
             )
+        if self.built and tuple(self._input_layer.batch_shape) == tuple(input_shape):
+            return  # built for this shape already: keep the Input (and its name)
         self._set_input_layer(InputLayer(batch_shape=tuple(input_shape)))
         self._rebuild()
 
@@ -279,21 +281,59 @@ class SequentialModel(Model):
         return self.compute_output_spec(KerasTensor(input_shape)).shape
 
     def get_config(self) -> dict[str, Any]:
+        """Keras's Sequential config: the layers (the Input first, once built) and the
+        ``build_input_shape``."""
         layers = []
         if self._input_layer is not None:
             layers.append(serialize_layer(self._input_layer))
         layers += [serialize_layer(layer) for layer in self._stack]
-        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+        config_ = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": _dtype_policy_config(self.dtype),
+            "layers": layers,
+        }
+        if self._input_layer is not None:
+            config_["build_input_shape"] = self._input_layer.batch_shape
+        return config_
 
     @classmethod
     def from_config(
         cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
     ) -> SequentialModel:
-        """Rebuild the model (layers and input, not weights) from ``get_config()``."""
+        """Rebuild the model (layers and input, not weights) from ``get_config()``'s output
+        or Keras's.
+
+        Raises:
+            ValueError: The config has no ``layers`` list.
+        """
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ValueError(
+                "Sequential.from_config expects a dict with a 'layers' list (and a 'name'), "
+                f"received: {config!r}"
+            )
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
-        for layer_config in config.get("layers", []):
+        for layer_config in config["layers"]:
             model.add(deserialize_layer(layer_config, custom_objects, owner="Sequential"))
+        build_input_shape = config.get("build_input_shape")
+        if not model.built and model._stack and isinstance(build_input_shape, (list, tuple)):
+            model.build(tuple(build_input_shape))
         return model
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        if self._input_layer is None:
+            return None
+        return {"input_shape": self._input_layer.batch_shape}
+
+
+def _dtype_policy_config(dtype_name: str) -> dict[str, Any]:
+    """Keras's serialized ``DTypePolicy`` of a plain dtype."""
+    return {
+        "module": "keras",
+        "class_name": "DTypePolicy",
+        "config": {"name": dtype_name},
+        "registered_name": None,
+    }
 
 
 def _global_hooks_set() -> bool:
