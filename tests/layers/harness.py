@@ -12,6 +12,7 @@ Usage in a test module::
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Callable
 from typing import Any
@@ -89,8 +90,11 @@ def keras_layer(case: LayerCase) -> Any:
     return getattr(keras.layers, name)(**case.kwargs, **case.keras_kwargs)
 
 
-def check_parity(case: LayerCase) -> None:
-    """Same weights (copied from Keras) give the same outputs, shapes and parameter counts."""
+def check_parity(case: LayerCase) -> Any:
+    """Same weights (copied from Keras) give the same outputs, shapes and parameter counts.
+
+    Returns the Keras layer, for the checks that follow to reuse.
+    """
     reference = keras_layer(case)
     inputs = make_inputs(case)
     expected = to_numpy(reference(inputs, training=False))
@@ -112,6 +116,7 @@ def check_parity(case: LayerCase) -> None:
         np.testing.assert_allclose(actual_train, expected_train, atol=case.atol, rtol=1e-5)
         for ours, theirs in zip(layer.get_weights(), reference.get_weights()):
             np.testing.assert_allclose(ours, to_numpy(theirs), atol=1e-5, rtol=1e-5)
+    return reference
 
 
 def check_output_shape(case: LayerCase) -> None:
@@ -151,12 +156,70 @@ def check_state_dict_round_trip(case: LayerCase) -> None:
     np.testing.assert_allclose(to_numpy(first(inputs)), to_numpy(second(inputs)), atol=1e-6)
 
 
+def as_stored(serialized: dict[str, Any]) -> dict[str, Any]:
+    """A serialized layer as a ``.keras`` file holds it: through JSON (tuples become lists)."""
+    return json.loads(json.dumps(serialized))
+
+
+def check_keras_config_exchange(case: LayerCase, reference: Any = None) -> None:
+    """Configs move both ways between Keras and torchseq; see :func:`check_exchange`.
+
+    ``reference`` is the Keras layer of :func:`check_parity`, if at hand (it saves a build).
+    """
+    reference = keras_layer(case) if reference is None else reference
+    check_exchange(reference, case.layer_cls, (make_inputs(case),), atol=case.atol)
+
+
+def check_exchange(reference: Any, layer_cls: type, args: tuple, atol: float = 1e-5) -> None:
+    """Keras's stored config makes a torchseq layer, whose stored config makes a Keras layer.
+
+    ``reference`` is a Keras layer, built or not, called on ``args`` (numpy arrays). Each rebuilt
+    layer is built from the stored build config alone (as a loader builds it), takes the
+    other side's weights, and must give the other side's outputs.
+    """
+    keras = pytest.importorskip("keras")
+    from torchseq import layers
+
+    expected = to_numpy(reference(*args, training=False))
+    stored = as_stored(keras.saving.serialize_keras_object(reference))
+    ours = layer_cls.from_config(stored["config"])
+    _build_like(ours, stored, args)
+    ours.set_weights([to_numpy(w) for w in reference.get_weights()])
+    actual = to_numpy(ours(*(to_torch(a) for a in args), training=False))
+    assert_all_close(actual, expected, atol)
+
+    stored = as_stored(layers.serialize(ours))
+    theirs = keras.saving.deserialize_keras_object(stored)  # built from our build config
+    assert theirs.built
+    theirs.set_weights(ours.get_weights())
+    assert_all_close(actual, to_numpy(theirs(*args, training=False)), atol)
+
+
+def assert_all_close(actual: Any, expected: Any, atol: float = 1e-5) -> None:
+    """Outputs agree, one by one when there are several."""
+    if isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected)
+        for ours, theirs in zip(actual, expected):
+            assert_all_close(ours, theirs, atol)
+    else:
+        np.testing.assert_allclose(actual, expected, atol=atol, rtol=1e-5)
+
+
+def _build_like(layer: Any, stored: dict[str, Any], args: tuple) -> None:
+    """Build from the stored build config, as a loader does; call on data when there is none."""
+    if stored.get("build_config"):
+        layer.build_from_config(stored["build_config"])
+        assert layer.built
+    else:
+        layer(*(to_torch(a) for a in args))
+
+
 def check_layer(case: LayerCase) -> None:
     """All of the above."""
     check_output_shape(case)
     check_config_round_trip(case)
     check_state_dict_round_trip(case)
-    check_parity(case)
+    check_keras_config_exchange(case, check_parity(case))
 
 
 def without_fused_kernels(monkeypatch: pytest.MonkeyPatch, layer: Any) -> None:

@@ -220,14 +220,36 @@ def test_lambda_compute_mask() -> None:
     torch.testing.assert_close(layer.compute_mask(inputs), torch.tensor([False, True]))
 
 
-def test_lambda_config_names_the_function() -> None:
+def test_lambda_config_names_the_function_as_keras_does() -> None:
     layer = Lambda(_scale, output_shape=(3,), arguments={"factor": 2.0})
     config = layer.get_config()
-    assert config["function"] == "_scale"
+    assert config["function"]["class_name"] == "function"
+    assert config["function"]["config"] == "_scale"
     assert config["output_shape"] == (3,)
     assert config["arguments"] == {"factor": 2.0}
+    # A function of the user's own is found only when registered or in custom_objects.
+    with pytest.raises(ValueError, match=r"custom_objects=\{'_scale': _scale\}"):
+        Lambda.from_config(config)
+    clone = Lambda.from_config(config, custom_objects={"_scale": _scale})
+    assert clone.function is _scale and clone.get_config() == config
+
+
+def test_lambda_config_refuses_a_bare_function_name() -> None:
+    config = {**Lambda(_scale).get_config(), "function": "_scale"}
     with pytest.raises(TypeError, match=r"Lambda.from_config.*function only as '_scale'"):
         Lambda.from_config(config)
+
+
+def test_lambda_config_keeps_a_lambda_as_bytecode_loaded_only_outside_safe_mode() -> None:
+    from torchseq.saving import serialization_lib
+
+    config = Lambda(lambda x: x * 3.0).get_config()
+    assert config["function"]["class_name"] == "__lambda__"
+    with pytest.raises(ValueError, match="Refused to load a Python lambda"):
+        Lambda.from_config(config)
+    with serialization_lib.SafeModeScope(False):
+        clone = Lambda.from_config(config)
+    torch.testing.assert_close(clone(torch.ones(2)), torch.full((2,), 3.0))
 
 
 def test_lambda_from_config_with_a_callable() -> None:

@@ -211,7 +211,9 @@ def test_use_cudnn_and_unroll_are_accepted_and_kept(cls):
     layer.set_weights(plain.get_weights())
     torch.testing.assert_close(layer(x), plain(x))
     config = cls.from_config(layer.get_config()).get_config()
-    assert (config["use_cudnn"], config["unroll"]) == (False, True)
+    assert config["unroll"] is True
+    # Keras's SimpleRNN takes no use_cudnn, so its config (which Keras must read) has none.
+    assert config.get("use_cudnn", "absent") == ("absent" if cls is SimpleRNN else False)
 
 
 def test_a_stack_under_one_mask_reads_it_back_to_the_host_once(monkeypatch):

@@ -98,6 +98,7 @@ from torchseq.layers.separable_conv import (
     SeparableConvolution1D,
     SeparableConvolution2D,
 )
+from torchseq.layers.serialization import deserialize, serialize
 from torchseq.layers.spatial import (
     Cropping1D,
     Cropping2D,
@@ -226,9 +227,11 @@ __all__ = [
     "add",
     "average",
     "concatenate",
+    "deserialize",
     "dot",
     "maximum",
     "minimum",
     "multiply",
+    "serialize",
     "subtract",
 ]

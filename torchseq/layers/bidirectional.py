@@ -209,15 +209,15 @@ class Bidirectional(Layer):
         return {
             **super().get_config(),
             "merge_mode": self.merge_mode,
-            "layer": serialize_layer(self.forward_layer),
-            "backward_layer": serialize_layer(self.backward_layer),
+            "layer": serialize_layer(self.forward_layer, include_build_config=False),
+            "backward_layer": serialize_layer(self.backward_layer, include_build_config=False),
         }
 
     @classmethod
     def from_config(
         cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
     ) -> Bidirectional:
-        config = copy.deepcopy(config)
+        config = cls._arguments_from_config(copy.deepcopy(config))
         config["layer"] = deserialize_layer(config["layer"], custom_objects, owner=cls.__name__)
         if config.get("backward_layer") is not None:
             config["backward_layer"] = deserialize_layer(

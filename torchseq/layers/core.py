@@ -168,8 +168,10 @@ class Lambda(Layer):
 
     Input shape: whatever ``function`` accepts. Output shape: whatever it returns.
 
-    ``get_config`` records the functions by name only; ``from_config`` needs the
-    callables themselves in the config (loading code from a file is never done).
+    ``get_config`` writes the functions as Keras does: a public or registered function by
+    name, a lambda as its bytecode. ``from_config`` resolves names among torchseq's public
+    and registered functions and rebuilds bytecode only outside safe mode (``load_model(...,
+    safe_mode=False)``); a config may also hold the callables themselves.
 
     Example:
         >>> Lambda(lambda x: x ** 2)(torch.tensor([3.0])).tolist()
@@ -245,32 +247,49 @@ class Lambda(Layer):
             ) from error
 
     def get_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"function": _function_name(self.function)}
+        config: dict[str, Any] = {"function": _function_config(self.function)}
         if self._output_shape is not None:
             config["output_shape"] = (
-                _function_name(self._output_shape)
+                _function_config(self._output_shape)
                 if callable(self._output_shape)
                 else self._output_shape
             )
         if self.mask is not None:
             config["mask"] = (
-                _function_name(self.mask)
+                _function_config(self.mask)
                 if callable(self.mask)
                 else torch.as_tensor(self.mask).tolist()
             )
         return {**super().get_config(), **config, "arguments": dict(self.arguments)}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Lambda:
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+    ) -> Lambda:
+        """Rebuild the layer; stored functions are resolved as :func:`load_model` does.
+
+        Raises:
+            TypeError: A function is stored by a bare name, which resolves to nothing.
+            ValueError: A stored lambda in safe mode, or a function that is neither public
+                nor registered nor in ``custom_objects``.
+        """
+        from torchseq.saving import serialization_lib  # late: saving sits above layers
+
+        config = dict(config)
         for key in ("function", "output_shape", "mask"):
-            if isinstance(config.get(key), str):
+            value = config.get(key)
+            if isinstance(value, str):
                 raise TypeError(
-                    f"Lambda.from_config: the config names its {key} only as "
-                    f"{config[key]!r}, and code is never rebuilt from a name or loaded from "
-                    f"a file. Put the callable itself in the config (config[{key!r}] = "
-                    "your_function), or rebuild the layer in code."
+                    f"Lambda.from_config: the config names its {key} only as {value!r}, "
+                    "and code is never rebuilt from a bare name. Put the callable itself in "
+                    f"the config (config[{key!r}] = your_function), or rebuild the layer in "
+                    "code."
                 )
-        return cls(**config)
+            if isinstance(value, dict) and "class_name" in value:
+                config[key] = serialization_lib.deserialize_keras_object(
+                    value, custom_objects, safe_mode=None
+                )
+        return cls(**cls._arguments_from_config(config))
 
 
 class Embedding(Layer):
@@ -404,3 +423,13 @@ def _parameter_names(function: Any) -> set[str]:
 
 def _function_name(function: Any) -> str:
     return getattr(function, "__name__", type(function).__name__)
+
+
+def _function_config(function: Any) -> Any:
+    """A function as Keras stores it (by name, or a lambda's bytecode); other callables
+    (a module, a ``functools.partial``) by name only."""
+    if not (inspect.isfunction(function) or inspect.isbuiltin(function)):
+        return _function_name(function)
+    from torchseq.saving import serialization_lib  # late: saving sits above layers
+
+    return serialization_lib.serialize_keras_object(function)

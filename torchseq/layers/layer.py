@@ -144,7 +144,7 @@ class Layer(LazyModuleMixin, nn.Module):
 
         self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self._dtype = config.standardize_dtype(dtype)
+        self._dtype = _dtype_from_policy(type(self).__name__, dtype)
         self._batch_input_shape = batch_input_shape
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.built = False
@@ -586,10 +586,18 @@ class Layer(LazyModuleMixin, nn.Module):
         return self.dtype
 
     def get_config(self) -> dict[str, Any]:
-        """The constructor arguments that recreate this layer (without its weights)."""
+        """The constructor arguments that recreate this layer (without its weights).
+
+        The dtype is written as Keras writes it, a ``DTypePolicy`` config, so that Keras
+        reads the config as well as torchseq does.
+        """
         from torchseq import regularizers
 
-        config_ = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config_ = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": _policy_config(self.dtype),
+        }
         if self._batch_input_shape is not None:
             config_["batch_input_shape"] = self._batch_input_shape
         if self.activity_regularizer is not None:
@@ -598,7 +606,72 @@ class Layer(LazyModuleMixin, nn.Module):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
-        return cls(**config)
+        """Rebuild a layer from ``get_config()``, its own or the one Keras writes.
+
+        Options Keras writes that torchseq has no use for (``quantization_config``,
+        ``lora_rank``, ...) are accepted while they hold Keras's default.
+
+        Raises:
+            ValueError: A Keras option holds a value torchseq cannot honour.
+        """
+        return cls(**cls._arguments_from_config(config))
+
+    @classmethod
+    def _arguments_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        """The config without the Keras-only options the constructor does not take."""
+        accepted = _constructor_parameters(cls)
+        arguments = dict(config)
+        for key, defaults in _KERAS_ONLY_OPTIONS.items():
+            if key not in arguments or key in accepted:
+                continue
+            value = arguments.pop(key)
+            if not any(value is default or _same_value(value, default) for default in defaults):
+                expected = " or ".join(repr(default) for default in defaults)
+                raise ValueError(
+                    f'{cls.__name__} "{config.get("name")}": torchseq does not support the '
+                    f"Keras option {key}; expected {key}={expected}, received: {key}={value!r}"
+                )
+        return arguments
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        """The input shape(s) the layer was built with, as Keras stores them; None if unbuilt.
+
+        A layer built on several inputs (a merge layer) gives a list of shapes. The batch
+        axis is whatever the layer was built with: ``None`` after a symbolic build.
+        """
+        if not self.built or self._build_shapes is None:
+            return None
+        return {"input_shape": self._build_shapes}
+
+    def build_from_config(self, build_config: dict[str, Any] | None) -> None:
+        """Build the layer (create its weights) from :meth:`get_build_config`'s output.
+
+        A loader calls this before it copies stored values into the weights. Shapes may be
+        lists, as they come back from JSON. A built layer, or a config whose shape is
+        ``None`` (nothing known), leaves the layer as it is. Keras stores a layer whose
+        ``build`` takes several shapes as ``{"shapes_dict": {argument: shape}}``; the first
+        entry is the main input's shape (an RNN's sequences), and layers that need the
+        others (MultiHeadAttention) override this method.
+
+        Args:
+            build_config: ``{"input_shape": shape or list of shapes}``, or ``None``.
+
+        Raises:
+            ValueError: The config holds neither ``input_shape`` nor ``shapes_dict``.
+        """
+        if not build_config or self.built:
+            return
+        if "input_shape" in build_config:
+            input_shape = build_config["input_shape"]
+        elif build_config.get("shapes_dict"):
+            input_shape = next(iter(build_config["shapes_dict"].values()))
+        else:
+            raise ValueError(
+                f'Layer "{self.name}": a build config needs an "input_shape" entry, '
+                f"received: {build_config!r}"
+            )
+        if input_shape is not None:
+            self._build_for(shapes_from_config(input_shape))
 
     @property
     def type_name(self) -> str:
@@ -615,6 +688,83 @@ class Layer(LazyModuleMixin, nn.Module):
 
 
 # ---------------------------------------------------------------------- helpers
+
+# Options in Keras's layer configs that torchseq's constructors do not take, and the values
+# (Keras's defaults) under which ignoring them changes nothing.
+_KERAS_ONLY_OPTIONS: dict[str, tuple[Any, ...]] = {
+    "quantization_config": (None,),
+    "lora_rank": (None,),
+    "lora_alpha": (None,),
+    "ragged": (False, None),
+    "optional": (False, None),
+}
+
+
+def _same_value(value: Any, default: Any) -> bool:
+    return type(value) is type(default) and value == default
+
+
+def _policy_config(dtype_name: str) -> dict[str, Any]:
+    """Keras's serialized ``DTypePolicy`` for a plain dtype."""
+    return {
+        "module": "keras",
+        "class_name": "DTypePolicy",
+        "config": {"name": dtype_name},
+        "registered_name": None,
+    }
+
+
+def _dtype_from_policy(layer_type: str, dtype: Any) -> torch.dtype:
+    """A layer's dtype from a name, a torch/numpy dtype, or a Keras ``DTypePolicy`` (or its
+    config), refusing policies whose computation and variable dtypes differ."""
+    if isinstance(dtype, dict):
+        class_name, name = dtype.get("class_name"), (dtype.get("config") or {}).get("name")
+        if class_name != "DTypePolicy" or not isinstance(name, str):
+            raise ValueError(
+                f"{layer_type}: expected a dtype name or a DTypePolicy config "
+                '{"class_name": "DTypePolicy", "config": {"name": ...}}, received: '
+                f"dtype={dtype!r}"
+            )
+        dtype = name
+    name = getattr(dtype, "name", dtype)
+    if isinstance(name, str) and (name.startswith("mixed_") or "_from_" in name):
+        raise ValueError(
+            f"{layer_type}: torchseq layers compute in the dtype of their weights, so a mixed "
+            f"or quantized dtype policy cannot be honoured; received: dtype={name!r}"
+        )
+    return config.standardize_dtype(dtype)
+
+
+def shapes_from_config(shapes: Any) -> Any:
+    """Shapes read back from JSON: each shape a tuple, lists of shapes kept as lists."""
+    if isinstance(shapes, dict):
+        return {key: shapes_from_config(value) for key, value in shapes.items()}
+    if isinstance(shapes, (list, tuple)):
+        if all(dim is None or isinstance(dim, int) for dim in shapes):
+            return tuple(shapes)
+        return [shapes_from_config(shape) for shape in shapes]
+    return shapes
+
+
+_CONSTRUCTOR_PARAMETERS: dict[type, frozenset[str]] = {}
+
+
+def _constructor_parameters(layer_type: type) -> frozenset[str]:
+    """Keyword names the constructor takes, following ``**kwargs`` up to ``Layer``."""
+    names = _CONSTRUCTOR_PARAMETERS.get(layer_type)
+    if names is None:
+        found: set[str] = set(_INPUT_SHAPE_KWARGS)
+        for klass in layer_type.__mro__:
+            if "__init__" not in klass.__dict__:
+                continue
+            parameters = inspect.signature(klass.__dict__["__init__"]).parameters.values()
+            found |= {p.name for p in parameters if p.kind is not inspect.Parameter.VAR_KEYWORD}
+            if klass is Layer or not any(
+                p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
+            ):
+                break
+        names = _CONSTRUCTOR_PARAMETERS[layer_type] = frozenset(found - {"self"})
+    return names
 
 
 def call_with_mask(layer: Layer, inputs: Any, mask: Any) -> tuple[Any, Any]:

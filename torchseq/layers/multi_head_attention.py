@@ -21,6 +21,7 @@ __all__ = ["MultiHeadAttention"]
 _MASKED_SCORE = {torch.float16: -3.0e4}
 _DEFAULT_MASKED_SCORE = -1.0e9
 _PROJECTIONS = ("query", "key", "value")
+_BUILD_SHAPE_NAMES = ("query_shape", "value_shape", "key_shape")  # Keras's build arguments
 
 
 class MultiHeadAttention(Layer):
@@ -158,6 +159,20 @@ class MultiHeadAttention(Layer):
         if not self.built:
             self._build_for([tuple(x.shape) for x in args])
         return super().__call__(*args, **kwargs)
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        """The query, value (and key) shapes, named as Keras stores them."""
+        if not self.built or self._build_shapes is None:
+            return None
+        return {"shapes_dict": dict(zip(_BUILD_SHAPE_NAMES, self._build_shapes))}
+
+    def build_from_config(self, build_config: dict[str, Any] | None) -> None:
+        """Build from :meth:`get_build_config`'s output (Keras's ``shapes_dict``)."""
+        if build_config and "shapes_dict" in build_config:
+            shapes = build_config["shapes_dict"]
+            ordered = [shapes.get(name) for name in _BUILD_SHAPE_NAMES]
+            build_config = {"input_shape": [shape for shape in ordered if shape is not None]}
+        super().build_from_config(build_config)
 
     def build(
         self, query_shape: Any, value_shape: tuple | None = None, key_shape: tuple | None = None
@@ -406,6 +421,24 @@ class MultiHeadAttention(Layer):
         k_steps = [value.shape[axis] for axis in axes]
         scores_shape = (query.shape[0], *others, self.num_heads, *q_steps, *k_steps)
         return output, KerasTensor(scores_shape, self._dtype)
+
+    def keras_state_tree(self) -> list[tuple[str, str, list[tuple[torch.Tensor, Any]]]]:
+        """Where Keras's weights files keep this layer's weights.
+
+        Keras holds each projection in an ``EinsumDense`` sub-layer (``query_dense`` named
+        ``query``, ...); torchseq keeps them on the layer itself. Returns
+        ``(path relative to the layer, name, [(weight, layout), ...])`` per group.
+        """
+        groups: list[tuple[str, str, list[tuple[torch.Tensor, Any]]]] = [("", self.name, [])]
+        for prefix, name in (("key", "key"), ("output", "attention_output"),
+                             ("query", "query"), ("value", "value")):
+            weights = [
+                (self._parameters[key], self._weight_specs[key].layout)
+                for key in (f"{prefix}_kernel", f"{prefix}_bias")
+                if key in self._weight_specs
+            ]
+            groups.append((f"{prefix}_dense", name, weights))
+        return groups
 
     def get_config(self) -> dict[str, Any]:
         return {

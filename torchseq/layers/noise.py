@@ -257,7 +257,11 @@ class _SpatialDropout(_NoiseLayer):
         return inputs * mask.div_(keep)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "rate": self.rate, "data_format": self.data_format}
+        config_ = {**super().get_config(), "rate": self.rate, "data_format": self.data_format}
+        # Keras's SpatialDropout constructors take no `trainable` (Keras cannot load its own
+        # config of them); a layer without weights loses nothing by leaving it out.
+        del config_["trainable"]
+        return config_
 
 
 class SpatialDropout1D(_SpatialDropout):

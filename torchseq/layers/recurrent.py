@@ -298,6 +298,11 @@ class SimpleRNN(_BaseRecurrent):
     def _torch_kernel(self) -> Any:
         return _RNN_TANH if self.cell.activation is activations.tanh else _RNN_RELU
 
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        del config["use_cudnn"]  # Keras's SimpleRNN does not take it
+        return config
+
 
 class LSTM(_BaseRecurrent):
     """Long short-term memory layer; mirrors ``keras.layers.LSTM``.

@@ -238,7 +238,7 @@ class RNN(Layer):
         if type(self) is RNN:
             from torchseq.layers.serialization import serialize_layer
 
-            config["cell"] = serialize_layer(self.cell)
+            config["cell"] = serialize_layer(self.cell, include_build_config=False)
         return config
 
     @classmethod
@@ -246,5 +246,5 @@ class RNN(Layer):
         if cls is RNN:
             from torchseq.layers.serialization import deserialize_layer
 
-            config = {**config, "cell": deserialize_layer(config["cell"])}
-        return cls(**config)
+            config = {**config, "cell": deserialize_layer(config["cell"], owner=cls.__name__)}
+        return cls(**cls._arguments_from_config(config))

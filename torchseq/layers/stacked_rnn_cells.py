@@ -119,14 +119,14 @@ class StackedRNNCells(Layer):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            "cells": [serialize_layer(cell) for cell in self.cells],
+            "cells": [serialize_layer(cell, include_build_config=False) for cell in self.cells],
         }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> StackedRNNCells:
-        config = dict(config)
-        cells = [deserialize_layer(cell, owner="StackedRNNCells") for cell in config.pop("cells")]
-        return cls(cells, **config)
+        arguments = cls._arguments_from_config(config)
+        cells = [deserialize_layer(cell, owner=cls.__name__) for cell in arguments.pop("cells")]
+        return cls(cells, **arguments)
 
 
 def nest_states(state_size: Any, flat: Sequence[Any]) -> list[Any]:

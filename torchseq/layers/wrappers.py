@@ -58,15 +58,16 @@ class Wrapper(Layer):
             self.layer._build_for(input_shape)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "layer": serialize_layer(self.layer)}
+        layer = serialize_layer(self.layer, include_build_config=False)
+        return {**super().get_config(), "layer": layer}
 
     @classmethod
     def from_config(
         cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
     ) -> Wrapper:
-        config = dict(config)
-        layer = deserialize_layer(config.pop("layer"), custom_objects, owner=cls.__name__)
-        return cls(layer, **config)
+        arguments = cls._arguments_from_config(config)
+        layer = deserialize_layer(arguments.pop("layer"), custom_objects, owner=cls.__name__)
+        return cls(layer, **arguments)
 
 
 class TimeDistributed(Wrapper):
