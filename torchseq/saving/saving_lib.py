@@ -20,6 +20,7 @@ import h5py
 
 from torchseq.layers.layer import Layer
 from torchseq.saving import serialization_lib
+from torchseq.saving.archive import weights_offset, write_archive
 from torchseq.utils.file_io import atomic_write
 from torchseq.saving.weights_file import read_weights, write_weights
 
@@ -31,9 +32,13 @@ _WEIGHTS = "model.weights.h5"
 _ASSETS = "assets/"
 # The version of Keras's format these files follow (Keras reads them as its own).
 KERAS_FORMAT_VERSION = "3.15.1"
-# Limits on what an archive may make us read into memory (a zip bomb is refused).
+# Limits on what an archive may make us read into memory. Members are written stored
+# (uncompressed), and DEFLATE cannot shrink real weights 100x: a large member that claims
+# to expand more than that is a decompression bomb.
 _MAX_JSON_BYTES = 256 * 2**20
-_MAX_COMPRESSION_RATIO = 1000
+_BOMB_FLOOR_BYTES = 64 * 2**20
+_MAX_EXPANSION = 100
+_CHUNK = 16 * 2**20
 
 
 def save_model(model: Layer, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
@@ -68,13 +73,14 @@ def save_model(model: Layer, filepath: Any, overwrite: bool = True, **kwargs: An
             "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
         }
     )
-    weights = _weights_bytes(model, include_optimizer=include_optimizer)
 
     def write(temp_path: str) -> None:
-        with zipfile.ZipFile(temp_path, "w", compression=zipfile.ZIP_STORED) as archive:
-            archive.writestr(_METADATA, metadata)
-            archive.writestr(_CONFIG, config_json)
-            archive.writestr(_WEIGHTS, weights)
+        write_archive(
+            temp_path,
+            [(_METADATA, metadata.encode()), (_CONFIG, config_json.encode())],
+            _WEIGHTS,
+            lambda root: write_weights(root, model, include_optimizer=include_optimizer),
+        )
 
     atomic_write(path, write)
 
@@ -104,7 +110,7 @@ def load_model(
     try:
         with zipfile.ZipFile(path, "r") as archive:
             config = _read_config(archive, path)
-            weights = _read_member(archive, _WEIGHTS, path)
+            weights = _weights_source(archive, path)
     except zipfile.BadZipFile as error:
         raise ValueError(
             f"load_model: {path!r} is not a .keras archive (not a readable zip file: {error})"
@@ -116,7 +122,7 @@ def load_model(
     )
     if not isinstance(model, Layer):
         raise ValueError(f"load_model: {path!r} does not describe a model, it gives {model!r}")
-    with _open_h5(io.BytesIO(weights), f"{path}:{_WEIGHTS}") as root:
+    with _open_h5(weights, f"{path}:{_WEIGHTS}") as root:
         read_weights(root, model, source=f"{path}:{_WEIGHTS}", load_optimizer=compile)
     return model
 
@@ -125,11 +131,10 @@ def save_weights(model: Layer, filepath: Any, overwrite: bool = True) -> None:
     """Write ``model``'s weights (and optimizer variables) to a Keras ``.weights.h5`` file."""
     path = _checked_path(filepath, ".weights.h5", "save_weights", "model.save_weights('model.weights.h5')")
     _check_overwrite(path, overwrite)
-    data = _weights_bytes(model, include_optimizer=True)
 
     def write(temp_path: str) -> None:
-        with open(temp_path, "wb") as file:
-            file.write(data)
+        with h5py.File(temp_path, "w") as root:
+            write_weights(root, model, include_optimizer=True)
 
     atomic_write(path, write)
 
@@ -150,7 +155,7 @@ def load_weights(model: Layer, filepath: Any, skip_mismatch: bool = False) -> No
     if path.endswith(".keras"):
         try:
             with zipfile.ZipFile(path, "r") as archive:
-                source = io.BytesIO(_read_member(archive, _WEIGHTS, path))
+                source = _weights_source(archive, path)
         except zipfile.BadZipFile as error:
             raise ValueError(f"load_weights: {path!r} is not a .keras archive ({error})") from error
         name = f"{path}:{_WEIGHTS}"
@@ -163,11 +168,27 @@ def load_weights(model: Layer, filepath: Any, skip_mismatch: bool = False) -> No
 # ---------------------------------------------------------------------- helpers
 
 
-def _weights_bytes(model: Layer, *, include_optimizer: bool) -> bytes:
-    buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as root:
-        write_weights(root, model, include_optimizer=include_optimizer)
-    return buffer.getvalue()
+def _weights_source(archive: zipfile.ZipFile, path: str) -> str | io.BytesIO:
+    """What h5py opens for the archive's weights: the archive itself when the member sits
+    where HDF5 finds it (torchseq's archives), else the member read into memory.
+
+    Either way the member's checksum is verified first.
+    """
+    _verify_member(archive, _WEIGHTS, path)
+    if weights_offset(archive, _WEIGHTS) is not None:
+        return path
+    return io.BytesIO(_read_member(archive, _WEIGHTS, path))
+
+
+def _verify_member(archive: zipfile.ZipFile, name: str, path: str) -> None:
+    """Stream a member through zipfile, which checks its size and CRC at the end."""
+    _check_member_size(archive, name, path)
+    try:
+        with archive.open(name) as member:
+            while member.read(_CHUNK):
+                pass
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ValueError(f"{path!r}: cannot read {name!r}, the archive is damaged ({error})") from error
 
 
 def _open_h5(source: Any, name: str) -> h5py.File:
@@ -201,7 +222,9 @@ def _read_config(archive: zipfile.ZipFile, path: str) -> dict[str, Any]:
     return config
 
 
-def _read_member(archive: zipfile.ZipFile, name: str, path: str, limit: int | None = None) -> bytes:
+def _check_member_size(
+    archive: zipfile.ZipFile, name: str, path: str, limit: int | None = None
+) -> None:
     try:
         info = archive.getinfo(name)
     except KeyError as error:
@@ -211,8 +234,15 @@ def _read_member(archive: zipfile.ZipFile, name: str, path: str, limit: int | No
         ) from error
     if limit is not None and info.file_size > limit:
         raise ValueError(f"{path!r}: {name!r} is {info.file_size} bytes, over the {limit} limit")
-    if info.compress_size and info.file_size / info.compress_size > _MAX_COMPRESSION_RATIO:
-        raise ValueError(f"{path!r}: {name!r} expands {info.file_size / info.compress_size:.0f}x; refused")
+    if info.file_size > _BOMB_FLOOR_BYTES and info.file_size > _MAX_EXPANSION * info.compress_size:
+        raise ValueError(
+            f"{path!r}: {name!r} claims {info.file_size} bytes stored in {info.compress_size}; "
+            "refused as a decompression bomb"
+        )
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, path: str, limit: int | None = None) -> bytes:
+    _check_member_size(archive, name, path, limit)
     try:
         return archive.read(name)
     except (zipfile.BadZipFile, OSError, EOFError) as error:

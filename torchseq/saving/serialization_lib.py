@@ -275,7 +275,9 @@ def _resolve_function(config: dict[str, Any]) -> Any:
     if custom is not None:
         return custom
     module = config.get("module")
-    if _is_trusted(module):
+    # Keras writes its own functions as module "builtins" (a Lambda's keras.activations.relu):
+    # only torchseq's public functions of that name are looked up, never Python's builtins.
+    if _is_trusted(module) or module == "builtins":
         found = _find_public(name, module)
         if found is not None and callable(found) and not inspect.isclass(found):
             return found

@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 import torch
 
-from torchseq.layers.layer import Layer, _keras_shape, _to_keras_array, _to_stored
+from torchseq.layers.layer import Layer, _keras_shape, _keras_view, _to_stored
 from torchseq.saving.object_tree import state_entries
 
 __all__ = ["read_weights", "write_weights"]
@@ -29,7 +29,7 @@ def write_weights(root: h5py.Group, model: Layer, *, include_optimizer: bool = T
         group = root.require_group(_join(entry.path, "vars"))
         group.attrs["name"] = entry.name
         for key, tensor, layout in entry.variables:
-            group.create_dataset(key, data=_to_keras_array(tensor, layout))
+            group.create_dataset(key, data=_array_for_file(tensor, layout))
     optimizer = _keras_optimizer(model) if include_optimizer else None
     if optimizer is not None:
         group = root.require_group(f"{_OPTIMIZER}/vars")
@@ -101,6 +101,15 @@ def read_weights(
         for tensor, layout, array in plan:
             value = torch.from_numpy(np.ascontiguousarray(array))
             tensor.copy_(_to_stored(value.to(tensor.dtype), layout))
+
+
+def _array_for_file(tensor: torch.Tensor, layout: Any) -> np.ndarray:
+    """The weight in Keras's layout, without a copy when the view is already contiguous
+    (h5py writes straight from it); bfloat16, which numpy lacks, as float32."""
+    value = _keras_view(tensor.detach(), layout)
+    if value.dtype == torch.bfloat16:
+        value = value.float()
+    return value.cpu().numpy()
 
 
 def _read_entry(

@@ -39,17 +39,9 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
     try:
         temp_path = os.path.join(temp_dir, os.path.basename(path))
         write(temp_path)
-        _flush_to_disk(temp_path)
         os.replace(temp_path, path)
     finally:
         shutil.rmtree(temp_dir, ignore_errors=True)
-
-
-def _flush_to_disk(path: str) -> None:
-    # The rename must not reach the disk before the data does, or a power cut could leave
-    # an empty file under the final name.
-    with open(path, "rb") as file:
-        os.fsync(file.fileno())
 
 
 def _remove_stale_temp_dirs(directory: str) -> None:

@@ -1,0 +1,147 @@
+"""``save_weights`` / ``load_weights``: suffixes, mismatches, atomic writes."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import torchseq
+from torchseq import layers, saving
+
+
+def _model(units=2, extra=False):
+    stack = [torchseq.Input((3,)), layers.Dense(4, activation="relu"), layers.Dense(units)]
+    if extra:
+        stack.append(layers.Dense(1))
+    return torchseq.Sequential(stack)
+
+
+def _snapshot(model):
+    return [w.copy() for w in model.get_weights()]
+
+
+def _assert_unchanged(model, before):
+    for now, then in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(now, then)
+
+
+def test_round_trip_restores_every_weight(tmp_path):
+    source, target = _model(), _model()
+    saving.save_weights(source, tmp_path / "m.weights.h5")
+    saving.load_weights(target, tmp_path / "m.weights.h5")
+    for a, b in zip(source.get_weights(), target.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["m.h5", "m.weights", "m.keras", "m.pt"])
+def test_save_weights_needs_the_weights_suffix(tmp_path, name):
+    with pytest.raises(ValueError, match=r"must end in \.weights\.h5.*received"):
+        saving.save_weights(_model(), tmp_path / name)
+    assert not os.listdir(tmp_path)
+
+
+def test_shape_mismatch_names_the_weight_and_changes_nothing(tmp_path):
+    saving.save_weights(_model(units=5), tmp_path / "m.weights.h5")
+    model = _model(units=2)
+    before = _snapshot(model)
+    with pytest.raises(ValueError, match=r"'dense_\d+/kernel'.*\(4, 2\) in the model.*\(4, 5\)"):
+        saving.load_weights(model, tmp_path / "m.weights.h5")
+    _assert_unchanged(model, before)
+
+
+def test_skip_mismatch_loads_the_rest_and_names_the_skipped(tmp_path):
+    source = _model(units=5)
+    saving.save_weights(source, tmp_path / "m.weights.h5")
+    model = _model(units=2)
+    last = _snapshot(model)[2:]
+    with pytest.warns(UserWarning, match=r"skipped layers.*'dense_\d+'"):
+        saving.load_weights(model, tmp_path / "m.weights.h5", skip_mismatch=True)
+    for a, b in zip(model.get_weights()[:2], source.get_weights()[:2]):
+        np.testing.assert_array_equal(a, b)
+    _assert_unchanged(model.layers[1], last)
+
+
+def test_weights_of_another_architecture_are_refused(tmp_path):
+    saving.save_weights(_model(extra=True), tmp_path / "m.weights.h5")
+    model = _model()
+    before = _snapshot(model)
+    with pytest.raises(ValueError, match="different architecture"):
+        saving.load_weights(model, tmp_path / "m.weights.h5")
+    _assert_unchanged(model, before)
+
+
+def test_unbuilt_model_is_told_to_build(tmp_path):
+    saving.save_weights(_model(), tmp_path / "m.weights.h5")
+    unbuilt = torchseq.Sequential([layers.Dense(4), layers.Dense(2)])
+    with pytest.raises(ValueError, match="not built yet"):
+        saving.load_weights(unbuilt, tmp_path / "m.weights.h5")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"garbage", "not an HDF5 weights file"), (None, "file not found")],
+)
+def test_unreadable_weights_file(tmp_path, content, message):
+    path = tmp_path / "m.weights.h5"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        saving.load_weights(_model(), path)
+
+
+def test_truncated_weights_file(tmp_path):
+    path = tmp_path / "m.weights.h5"
+    saving.save_weights(_model(), path)
+    path.write_bytes(path.read_bytes()[:1000])
+    model = _model()
+    before = _snapshot(model)
+    with pytest.raises(ValueError, match=str(path)):
+        saving.load_weights(model, path)
+    _assert_unchanged(model, before)
+
+
+def test_a_crash_mid_save_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.weights.h5"
+    saving.save_weights(_model(), path)
+    previous = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        saving.save_weights(_model(), path)
+    assert path.read_bytes() == previous
+    assert os.listdir(tmp_path) == ["m.weights.h5"]
+
+
+def test_temporary_files_of_a_dead_process_are_removed(tmp_path):
+    stale = tmp_path / ".torchseq-tmp-999999999-abc"
+    stale.mkdir()
+    (stale / "m.weights.h5").write_bytes(b"half")
+    saving.save_weights(_model(), tmp_path / "m.weights.h5")
+    assert os.listdir(tmp_path) == ["m.weights.h5"]
+
+
+def test_state_dict_still_round_trips_through_torch_save(tmp_path):
+    model = _model()
+    model.compile("adam", "mse")
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+    copy = _model()
+    copy.load_state_dict(torch.load(tmp_path / "m.pt", weights_only=True))
+    assert copy.state_dict().keys() == model.state_dict().keys()
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(copy.state_dict()[key], value, rtol=0, atol=0)
+
+
+def test_loaded_model_is_a_module_with_the_saved_state_dict(tmp_path):
+    model = _model()
+    saving.save_model(model, tmp_path / "m.keras")
+    loaded = saving.load_model(tmp_path / "m.keras")
+    assert isinstance(loaded, torch.nn.Module)
+    assert loaded.state_dict().keys() == model.state_dict().keys()
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(loaded.state_dict()[key], value, rtol=0, atol=0)
