@@ -6,6 +6,9 @@ The UCI digits (1,797 8x8 images) ship inside the package, so nothing is downloa
 The model is an ordinary torch.nn.Module: the last lines use it from plain PyTorch.
 """
 
+import os
+import tempfile
+
 import torch
 
 import torchseq as keras
@@ -39,3 +42,11 @@ with torch.no_grad():
     probabilities = model(torch.from_numpy(x_test[:5]))
 print("Predicted digits:", probabilities.argmax(dim=1).tolist(), "true:", y_test[:5].tolist())
 print("State dict keys:", list(model.state_dict()))
+
+# Save it in Keras 3's own format (Keras itself can load this file), then load it back:
+# architecture, weights, and the optimizer, which trains on where it stopped.
+path = os.path.join(tempfile.mkdtemp(), "digits.keras")
+model.save(path)
+restored = keras.saving.load_model(path)
+_, restored_accuracy = restored.evaluate(x_test, y_test, verbose=0)
+print(f"Reloaded from {os.path.basename(path)}: test accuracy {restored_accuracy:.4f}")

@@ -4,6 +4,9 @@ Only the import lines differ from the guide. Where the guide elides code (`...`)
 downloads pretrained weights (Xception), a small stand-in is used and marked as such.
 """
 
+import os
+import tempfile
+
 import numpy as np
 
 import torchseq as keras
@@ -161,8 +164,16 @@ model = keras.Sequential([
     layers.Dense(10),
 ])
 
+# (Stand-in for the pre-trained weights the guide elides: a twin model's, saved to a file.)
+pretrained = keras.models.clone_model(model)
+pretrained_path = os.path.join(tempfile.mkdtemp(), "pretrained.weights.h5")
+pretrained.save_weights(pretrained_path)
+
 # Presumably you would want to first load pre-trained weights.
-# model.load_weights(...)   (the guide elides the file; saving comes in a later release)
+model.load_weights(pretrained_path)
+print("pre-trained weights loaded:", all(
+    np.array_equal(a, b) for a, b in zip(model.get_weights(), pretrained.get_weights())
+))
 
 # Freeze all layers except the last one.
 for layer in model.layers[:-1]:

@@ -1,20 +1,66 @@
-"""The seed documents' programs in examples/ run, and print what the guides say."""
+"""The seed documents' programs in examples/ run, and print what the guides say.
+
+Every model an example leaves behind is also saved as a ``.keras`` file, loaded back, and
+must predict the same.
+"""
 
 import pathlib
 import runpy
 
+import numpy as np
 import pytest
+
+import torchseq
+from torchseq import saving
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
 
-def run_example(name, capsys):
-    runpy.run_path(str(EXAMPLES / name), run_name="__main__")
-    return capsys.readouterr().out
+@pytest.fixture
+def run_example(capsys, tmp_path):
+    def run(name):
+        namespace = runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+        out = capsys.readouterr().out
+        models = [v for v in namespace.values() if isinstance(v, torchseq.Model) and v.built]
+        assert models, f"{name} leaves no built model behind"
+        for index, model in enumerate(models):
+            assert_reloads(model, tmp_path / f"{index}.keras")
+        return out
+
+    return run
 
 
-def test_sequential_guide(capsys):
-    out = run_example("sequential_guide.py", capsys)
+def assert_reloads(model, path):
+    """``model.save`` then ``load_model`` gives a model with the same predictions."""
+    model.save(path)
+    loaded = saving.load_model(path)
+    assert type(loaded) is type(model) and loaded.name == model.name
+    inputs = sample_inputs(model)
+    model.reset_states()  # a stateful RNN's states are not saved (as in Keras)
+    expected, actual = model.predict(inputs, verbose=0), loaded.predict(inputs, verbose=0)
+    for ours, theirs in zip(torchseq.utils.tree.flatten(actual), torchseq.utils.tree.flatten(expected)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def sample_inputs(model):
+    rng = np.random.default_rng(0)
+
+    def one(tensor):
+        # Unknown lengths: token sequences long enough for the guides' conv stacks.
+        length = 64 if tensor.dtype.is_floating_point else 320
+        shape = (tensor.shape[0] or 2, *(length if dim is None else dim for dim in tensor.shape[1:]))
+        if tensor.dtype.is_floating_point:
+            return rng.random(shape, dtype=np.float32)
+        return rng.integers(0, 5, shape).astype("int32")
+
+    inputs = model.inputs
+    if isinstance(inputs, dict):
+        return {name: one(tensor) for name, tensor in inputs.items()}
+    return [one(tensor) for tensor in inputs] if len(inputs) > 1 else one(inputs[0])
+
+
+def test_sequential_guide(run_example):
+    out = run_example("sequential_guide.py")
     assert "[<Dense name=dense, built=False>, <Dense name=dense_1, built=False>" in out
     assert "\n2\n" in out  # len(model.layers) after pop()
     assert "\n[]\n" in out  # an unbuilt layer has no weights
@@ -28,37 +74,39 @@ def test_sequential_guide(capsys):
     assert " Total params: 48,672 (190.12 KB)" in out
     assert "[(1, 123, 123, 32), (1, 121, 121, 32), (1, 119, 119, 32)]" in out
     assert "(1, 121, 121, 32)\n" in out
+    assert "pre-trained weights loaded: True" in out  # seed 000's model.load_weights(...)
     assert "trainable weights: 2" in out
     assert "frozen layers unchanged: True" in out  # seed 000's fine-tuning recipe trains
     assert "(2, 1000)" in out
     assert "base model unchanged: True" in out  # and so does its frozen-base recipe
 
 
-def test_functional_guide(capsys):
-    out = run_example("functional_guide.py", capsys)
+def test_functional_guide(run_example):
+    out = run_example("functional_guide.py")
     assert "(None, 20, 10)" in out
     assert "['age', 'income', 'gender']" in out
 
 
-def test_keras2_guide_models(capsys):
-    out = run_example("keras2_guide_models.py", capsys)
+def test_keras2_guide_models(run_example):
+    out = run_example("keras2_guide_models.py")
     assert "(None, 32)" in out
     assert "conv1d" in out
 
 
-def test_quickstart(capsys):
-    out = run_example("quickstart.py", capsys)
+def test_quickstart(run_example):
+    out = run_example("quickstart.py")
     assert 'Model: "sequential"' in out and "Epoch 30/30" in out
     assert "val_accuracy:" in out and "\r" not in out
     accuracy = float(out.split("Test accuracy: ")[1].split()[0])
     assert accuracy >= 0.95
     assert "State dict keys: ['layers.1.kernel', 'layers.1.bias'" in out
+    assert f"Reloaded from digits.keras: test accuracy {accuracy:.4f}" in out
 
 
 @pytest.mark.filterwarnings("ignore:SGD\\(decay=...\\) is Keras 2:DeprecationWarning")
-def test_keras2_guide_training(capsys, monkeypatch):
+def test_keras2_guide_training(run_example, monkeypatch):
     monkeypatch.setenv("SMOKE", "1")
-    out = run_example("keras2_guide_training.py", capsys)
+    out = run_example("keras2_guide_training.py")
     for name in ("mlp score:", "binary score:", "vgg score:", "conv1d score:"):
         assert name in out
     assert "['loss', 'accuracy']" in out
@@ -67,9 +115,9 @@ def test_keras2_guide_training(capsys, monkeypatch):
     assert f"stacked lstm: {keys}" in out and f"stateful lstm: {keys}" in out
 
 
-def test_functional_guide_training(capsys, monkeypatch):
+def test_functional_guide_training(run_example, monkeypatch):
     monkeypatch.setenv("SMOKE", "1")
-    out = run_example("functional_guide_training.py", capsys)
+    out = run_example("functional_guide_training.py")
     assert "['age_loss', 'gender_loss', 'income_loss', 'loss']" in out
     assert "question answering: ['acc', 'loss']" in out
     assert "val_" not in out

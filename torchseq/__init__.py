@@ -19,6 +19,7 @@ from torchseq import (
     ops,
     optimizers,
     regularizers,
+    saving,
     utils,
 )
 from torchseq.layers import Input, Layer
@@ -46,5 +47,6 @@ __all__ = [
     "ops",
     "optimizers",
     "regularizers",
+    "saving",
     "utils",
 ]

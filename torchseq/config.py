@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 __all__ = [
+    "enable_unsafe_deserialization",
     "epsilon",
     "floatx",
     "image_data_format",
@@ -24,6 +25,19 @@ _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _FLOAT_TYPES = ("float16", "bfloat16", "float32", "float64")
 _DATA_FORMATS = ("channels_last", "channels_first")
+_UNSAFE_DESERIALIZATION = False
+
+
+def enable_unsafe_deserialization() -> None:
+    """Let loading rebuild Python code stored in files (a ``Lambda``'s function), from now
+    on, as ``safe_mode=False`` does for one call. Only for files you trust."""
+    global _UNSAFE_DESERIALIZATION
+    _UNSAFE_DESERIALIZATION = True
+
+
+def unsafe_deserialization_enabled() -> bool:
+    """Whether :func:`enable_unsafe_deserialization` was called."""
+    return _UNSAFE_DESERIALIZATION
 
 
 def floatx() -> str:

@@ -12,6 +12,7 @@ Usage in a test module::
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 from collections.abc import Callable
@@ -184,15 +185,45 @@ def check_exchange(reference: Any, layer_cls: type, args: tuple, atol: float = 1
     stored = as_stored(keras.saving.serialize_keras_object(reference))
     ours = layer_cls.from_config(stored["config"])
     _build_like(ours, stored, args)
-    ours.set_weights([to_numpy(w) for w in reference.get_weights()])
+    _weights_from_keras(reference, ours)
     actual = to_numpy(ours(*(to_torch(a) for a in args), training=False))
     assert_all_close(actual, expected, atol)
 
     stored = as_stored(layers.serialize(ours))
     theirs = keras.saving.deserialize_keras_object(stored)  # built from our build config
     assert theirs.built
-    theirs.set_weights(ours.get_weights())
+    _weights_to_keras(ours, theirs)
     assert_all_close(actual, to_numpy(theirs(*args, training=False)), atol)
+
+
+def _weights_from_keras(reference: Any, layer: Any) -> None:
+    """Keras writes the layer's weights file section; torchseq reads it."""
+    import h5py
+    from keras.src.saving import saving_lib as keras_saving
+
+    from torchseq.saving.weights_file import read_weights
+
+    buffer = io.BytesIO()
+    store = keras_saving.H5IOStore(buffer, mode="w")
+    keras_saving._save_state(reference, store, None, inner_path="", visited_saveables=set())
+    store.close()
+    with h5py.File(buffer, "r") as root:
+        read_weights(root, layer, source="keras")
+
+
+def _weights_to_keras(layer: Any, reference: Any) -> None:
+    """torchseq writes the layer's weights file section; Keras reads it."""
+    import h5py
+    from keras.src.saving import saving_lib as keras_saving
+
+    from torchseq.saving.weights_file import write_weights
+
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as root:
+        write_weights(root, layer)
+    store = keras_saving.H5IOStore(buffer, mode="r")
+    keras_saving._load_state(reference, store, None, inner_path="", visited_saveables=set())
+    store.close()
 
 
 def assert_all_close(actual: Any, expected: Any, atol: float = 1e-5) -> None:

@@ -103,3 +103,58 @@ def test_serialize_round_trip_of_public_objects():
         assert rebuilt.get_config() == obj.get_config()
     relu = saving.deserialize_keras_object(saving.serialize_keras_object(torchseq.activations.relu))
     assert relu is torchseq.activations.relu
+
+
+class Residual(layers.Layer):
+    """The common Keras pattern: sub-layers made in __init__, no build of its own."""
+
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.inner = layers.Dense(units, activation="relu")
+        self.outer = layers.Dense(units)
+
+    def call(self, inputs):
+        return inputs + self.outer(self.inner(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+class TwoBlocks(torchseq.Model):
+    """A subclassed model: layers in __init__, a call, plain constructor arguments."""
+
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.block = Residual(units)
+        self.head = layers.Dense(1)
+
+    def call(self, inputs):
+        return self.head(self.block(inputs))
+
+
+def test_custom_layer_with_sublayers_on_a_symbolic_input(tmp_path):
+    model = torchseq.Sequential([torchseq.Input((4,)), Residual(4), layers.Dense(2)])
+    assert all(not torch.nn.parameter.is_lazy(w) for w in model.weights)
+    assert len(model.weights) == 6
+    model.save(tmp_path / "m.keras")
+    loaded = saving.load_model(tmp_path / "m.keras", custom_objects={"Residual": Residual})
+    x = np.random.default_rng(0).random((3, 4), dtype=np.float32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_subclassed_model_saves_and_continues_training(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.random((8, 4), dtype=np.float32), rng.random((8, 1), dtype=np.float32)
+    model = TwoBlocks(4)
+    model.compile(torchseq.optimizers.Adam(0.01), "mse")
+    model.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    model.save(tmp_path / "m.keras")
+    objects = {"TwoBlocks": TwoBlocks, "Residual": Residual}
+    loaded = saving.load_model(tmp_path / "m.keras", custom_objects=objects)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert int(loaded.optimizer.iterations) == 4
+    model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    loaded.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    for ours, theirs in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)

@@ -171,3 +171,16 @@ def test_zip_bomb_is_refused(archive, monkeypatch):
             target.writestr(name, data)
     with pytest.raises(ValueError, match="decompression bomb"):
         saving.load_model(archive)
+
+
+def test_enable_unsafe_deserialization_allows_lambdas_everywhere(archive, monkeypatch):
+    lambda_config = {
+        "module": "keras.layers", "class_name": "Lambda",
+        "config": {"name": "triple", "function": saving.serialize_keras_object(lambda x: x * 3),
+                   "arguments": {}},
+        "registered_name": None,
+    }
+    _rewrite(archive, lambda c: c["config"]["layers"].append(lambda_config))
+    monkeypatch.setattr(torchseq.config, "_UNSAFE_DESERIALIZATION", False)
+    torchseq.config.enable_unsafe_deserialization()
+    assert saving.load_model(archive).layers[-1].name == "triple"

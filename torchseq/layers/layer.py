@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch._subclasses.fake_tensor import unset_fake_temporarily
 from torch.nn.modules.lazy import LazyModuleMixin
 from torch.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
@@ -495,7 +496,10 @@ class Layer(LazyModuleMixin, nn.Module):
         """Build the layer for inputs of these shapes; undo created weights on failure."""
         before = set(self._weight_specs)
         try:
-            self.build(input_shapes)
+            # A sub-layer first called while its parent's output shape is inferred on fake
+            # tensors still gets real weights.
+            with unset_fake_temporarily():
+                self.build(input_shapes)
         except Exception:
             for name in set(self._weight_specs) - before:
                 del self._weight_specs[name]
@@ -670,8 +674,14 @@ class Layer(LazyModuleMixin, nn.Module):
                 f'Layer "{self.name}": a build config needs an "input_shape" entry, '
                 f"received: {build_config!r}"
             )
-        if input_shape is not None:
-            self._build_for(shapes_from_config(input_shape))
+        if input_shape is None:
+            return
+        shapes = shapes_from_config(input_shape)
+        self._build_for(shapes)
+        if any(is_lazy(weight) for weight in (*self.parameters(), *self.buffers())):
+            # Sub-layers made in __init__ build on their first call: infer the output once
+            # (on fake tensors, no data) so that every weight exists before values load.
+            self.compute_output_spec(tree.map_shapes(lambda s: KerasTensor(s, self._dtype), shapes))
 
     @property
     def type_name(self) -> str:

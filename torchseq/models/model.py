@@ -142,10 +142,16 @@ class Model(Trainer, Layer):
 
     @property
     def input_names(self) -> list[str]:
+        """Names of the inputs (empty for a subclassed model)."""
+        if self._graph is None:
+            return []
         return [t.node.layer.name for t in tree.flatten(self.input)]
 
     @property
     def output_names(self) -> list[str]:
+        """Names of the outputs (empty for a subclassed model, whose outputs have none)."""
+        if self._graph is None:
+            return []
         if isinstance(self.output, dict):
             return list(self.output)
         return [t.node.layer.name for t in tree.flatten(self.output)]

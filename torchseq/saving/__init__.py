@@ -16,17 +16,12 @@ from torchseq.saving.object_registration import (
     register_keras_serializable,
 )
 from torchseq.saving.saving_lib import load_model, load_weights, save_model, save_weights
-from torchseq.saving.serialization_lib import (
-    deserialize_keras_object,
-    enable_unsafe_deserialization,
-    serialize_keras_object,
-)
+from torchseq.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
 
 __all__ = [
     "CustomObjectScope",
     "custom_object_scope",
     "deserialize_keras_object",
-    "enable_unsafe_deserialization",
     "get_custom_objects",
     "get_registered_name",
     "get_registered_object",

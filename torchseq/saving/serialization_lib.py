@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from torchseq import config
 from torchseq.saving import object_registration
 
 __all__ = [
     "SafeModeScope",
     "deserialize_keras_object",
-    "enable_unsafe_deserialization",
     "in_safe_mode",
     "serialize_keras_object",
 ]
@@ -74,26 +74,17 @@ class SafeModeScope:
         _state.safe_mode = self._saved
 
 
-def enable_unsafe_deserialization() -> None:
-    """Allow loading Python code stored in files (a ``Lambda``'s function) from now on."""
-    global _UNSAFE_EVERYWHERE
-    _UNSAFE_EVERYWHERE = True
-
-
-_UNSAFE_EVERYWHERE = False
-
-
 def in_safe_mode() -> bool | None:
     """``True``/``False`` inside a :class:`SafeModeScope`, ``False`` after
-    :func:`enable_unsafe_deserialization`, else ``None`` (the caller's default)."""
+    ``config.enable_unsafe_deserialization()``, else ``None`` (the caller's default)."""
     scoped = getattr(_state, "safe_mode", None)
     if scoped is not None:
         return scoped
-    return False if _UNSAFE_EVERYWHERE else None
+    return False if config.unsafe_deserialization_enabled() else None
 
 
 def _resolve_safe_mode(safe_mode: bool | None) -> bool:
-    if _UNSAFE_EVERYWHERE:
+    if config.unsafe_deserialization_enabled():
         return False
     scoped = getattr(_state, "safe_mode", None)
     if scoped is not None:

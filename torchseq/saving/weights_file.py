@@ -99,7 +99,7 @@ def read_weights(
         _load_optimizer(root, model, source)  # checks all, then copies; may raise
     with torch.no_grad():
         for tensor, layout, array in plan:
-            value = torch.from_numpy(np.ascontiguousarray(array))
+            value = torch.from_numpy(np.asarray(array, order="C"))
             tensor.copy_(_to_stored(value.to(tensor.dtype), layout))
 
 
