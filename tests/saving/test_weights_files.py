@@ -145,3 +145,27 @@ def test_loaded_model_is_a_module_with_the_saved_state_dict(tmp_path):
     assert loaded.state_dict().keys() == model.state_dict().keys()
     for key, value in model.state_dict().items():
         torch.testing.assert_close(loaded.state_dict()[key], value, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("m.h5", r"must end in \.keras \(Keras 2's \.h5 format is not supported\)"),
+     ("m.weights.h5", r"must end in \.keras"), ("m", r"must end in \.keras")],
+)
+def test_save_model_needs_the_keras_suffix(tmp_path, name, message):
+    with pytest.raises(ValueError, match=message):
+        _model().save(tmp_path / name)
+    assert not os.listdir(tmp_path)
+
+
+def test_overwrite_false_keeps_the_existing_file(tmp_path):
+    path = tmp_path / "m.keras"
+    path.write_bytes(b"previous")
+    with pytest.raises(ValueError, match="exists and overwrite=False"):
+        _model().save(path, overwrite=False)
+    assert path.read_bytes() == b"previous"
+    weights = tmp_path / "m.weights.h5"
+    weights.write_bytes(b"previous")
+    with pytest.raises(ValueError, match="exists and overwrite=False"):
+        _model().save_weights(weights, overwrite=False)
+    assert weights.read_bytes() == b"previous"
