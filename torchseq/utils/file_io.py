@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 
 __all__ = ["atomic_write"]
@@ -39,9 +40,26 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
     try:
         temp_path = os.path.join(temp_dir, os.path.basename(path))
         write(temp_path)
-        os.replace(temp_path, path)
+        previous = _hold_open(path)
+        try:
+            os.replace(temp_path, path)
+        finally:
+            if previous is not None:
+                # The replaced file's blocks are freed when its last descriptor closes: do
+                # that off the caller's path (a large checkpoint takes a while to free).
+                threading.Thread(target=os.close, args=(previous,), daemon=True).start()
     finally:
         shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _hold_open(path: str) -> int | None:
+    """A descriptor of the file about to be replaced (POSIX only), or None."""
+    if os.name != "posix":
+        return None
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
 
 
 def _remove_stale_temp_dirs(directory: str) -> None:
