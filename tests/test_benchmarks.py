@@ -17,3 +17,15 @@ def test_masked_rnn_benchmark_prints_a_row_per_layer():
     )
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "ms" in line]
     assert [row.split("|")[1].strip() for row in rows] == ["SimpleRNN", "LSTM", "GRU"]
+
+
+def test_saving_benchmark_prints_a_row_per_operation():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_saving.py"), "--width", "8", "--depth", "1",
+         "--rounds", "1"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "x |" in line]
+    assert [row.split("|")[1].split()[0] for row in rows] == [
+        "model.save", "save_weights", "load_model", "load_weights"
+    ]

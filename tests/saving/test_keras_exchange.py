@@ -175,3 +175,45 @@ def test_compiled_torchseq_model_continues_training_in_keras(keras, tmp_path):
     model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
     for ours, theirs in zip(model.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(ours, np.asarray(theirs), atol=1e-5, rtol=1e-4)
+
+
+def _two_outputs(lib):
+    x = lib.Input((4,), name="x")
+    hidden = lib.layers.Dense(8, activation="relu")(x)
+    outputs = {
+        "a": lib.layers.Dense(1, name="a")(hidden),
+        "b": lib.layers.Dense(1, activation="sigmoid", name="b")(hidden),
+    }
+    model = lib.Model(x, outputs)
+    model.compile(
+        optimizer=lib.optimizers.SGD(0.01, momentum=0.9),
+        loss={"a": lib.losses.Huber(), "b": "binary_crossentropy"},
+        loss_weights={"a": 0.5, "b": 2.0},
+        metrics={"a": ["mae"], "b": [lib.metrics.AUC(), "accuracy"]},
+    )
+    return model
+
+
+def _two_output_data():
+    rng = np.random.default_rng(2)
+    x = rng.random((16, 4), dtype=np.float32)
+    return x, {"a": rng.random((16, 1), dtype=np.float32),
+               "b": (rng.random((16, 1)) > 0.5).astype("float32")}
+
+
+@pytest.mark.parametrize("direction", ["keras to torchseq", "torchseq to keras"])
+def test_compile_state_with_losses_metrics_and_weights_per_output(keras, tmp_path, direction):
+    x, y = _two_output_data()
+    source_lib, target_load = (
+        (keras, saving.load_model) if direction == "keras to torchseq"
+        else (torchseq, keras.saving.load_model)
+    )
+    source = _two_outputs(source_lib)
+    source.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    source.save(tmp_path / "m.keras")
+    target = target_load(tmp_path / "m.keras")
+    expected = source.evaluate(x, y, verbose=0, return_dict=True)
+    actual = target.evaluate(x, y, verbose=0, return_dict=True)
+    assert sorted(actual) == sorted(expected)
+    for key, value in expected.items():
+        assert actual[key] == pytest.approx(value, rel=1e-5, abs=1e-6), key
