@@ -26,6 +26,10 @@ from torch.nn.parameter import UninitializedBuffer, UninitializedParameter, is_l
 from torchseq import config
 from torchseq.layers.symbolic import KerasTensor, Node, infer_output_spec, is_symbolic
 from torchseq.utils import naming, tree
+from torchseq.utils.layouts import inverse as _inverse
+from torchseq.utils.layouts import stored_shape as _stored_shape
+from torchseq.utils.layouts import to_keras as _keras_view
+from torchseq.utils.layouts import to_stored as _to_stored
 
 __all__ = ["InputSpec", "Layer", "WeightLayout", "call_with_mask"]
 
@@ -842,34 +846,6 @@ def _plain_module_weights(module: nn.Module) -> list[torch.Tensor]:
     return params + buffers
 
 
-def _keras_view(
-    tensor: torch.Tensor, layout: tuple[int, ...] | WeightLayout | None
-) -> torch.Tensor:
-    if layout is None:
-        return tensor
-    if isinstance(layout, WeightLayout):
-        return layout.to_keras(tensor)
-    return tensor.permute(_inverse(layout))
-
-
-def _to_stored(value: torch.Tensor, layout: tuple[int, ...] | WeightLayout | None) -> torch.Tensor:
-    if layout is None:
-        return value
-    if isinstance(layout, WeightLayout):
-        return layout.to_stored(value)
-    return value.permute(layout)
-
-
-def _stored_shape(
-    shape: tuple[int, ...], layout: tuple[int, ...] | WeightLayout | None
-) -> tuple[int, ...]:
-    if layout is None:
-        return shape
-    if isinstance(layout, WeightLayout):
-        return tuple(layout.stored_shape(shape))
-    return tuple(shape[axis] for axis in layout)
-
-
 def _keras_shape(
     tensor: torch.Tensor, layout: tuple[int, ...] | WeightLayout | None
 ) -> tuple[int, ...]:
@@ -880,10 +856,6 @@ def _to_keras_array(
     tensor: torch.Tensor, layout: tuple[int, ...] | WeightLayout | None
 ) -> np.ndarray:
     return _keras_view(tensor.detach(), layout).cpu().numpy().copy()
-
-
-def _inverse(permutation: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(sorted(range(len(permutation)), key=permutation.__getitem__))
 
 
 def _shape_of(value: Any) -> Any:

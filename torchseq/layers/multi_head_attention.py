@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torchseq import config, constraints, initializers, regularizers
 from torchseq.layers.layer import InputSpec, Layer
 from torchseq.layers.symbolic import KerasTensor
+from torchseq.utils.layouts import inverse
 
 __all__ = ["MultiHeadAttention"]
 
@@ -299,7 +300,7 @@ class MultiHeadAttention(Layer):
                 q, k, v, attn_mask=mask, dropout_p=dropout, scale=self._scale
             )
         outputs = outputs.reshape(*outputs.shape[:-2], *q_steps, outputs.shape[-1])
-        outputs = outputs.permute(_inverse(permutation))
+        outputs = outputs.permute(inverse(permutation))
         outputs = self._output_projection(outputs)
         return (outputs, scores) if return_attention_scores else outputs
 
@@ -514,7 +515,3 @@ def _as_tensor(value: Any) -> Any:
         tensor = torch.from_numpy(value)
         return tensor.to(config.standardize_dtype(None)) if tensor.is_floating_point() else tensor
     return value
-
-
-def _inverse(permutation: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(sorted(range(len(permutation)), key=permutation.__getitem__))

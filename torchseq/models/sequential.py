@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from torchseq.layers.input_layer import InputLayer
-from torchseq.layers.layer import Layer, call_with_mask
+from torchseq.layers.layer import Layer, _policy_config, call_with_mask
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.symbolic import KerasTensor, Node
 from torchseq.models.model import Model
@@ -290,7 +290,7 @@ class SequentialModel(Model):
         config_ = {
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": _dtype_policy_config(self.dtype),
+            "dtype": _policy_config(self.dtype),
             "layers": layers,
         }
         if self._input_layer is not None:
@@ -324,16 +324,6 @@ class SequentialModel(Model):
         if self._input_layer is None:
             return None
         return {"input_shape": self._input_layer.batch_shape}
-
-
-def _dtype_policy_config(dtype_name: str) -> dict[str, Any]:
-    """Keras's serialized ``DTypePolicy`` of a plain dtype."""
-    return {
-        "module": "keras",
-        "class_name": "DTypePolicy",
-        "config": {"name": dtype_name},
-        "registered_name": None,
-    }
 
 
 def _global_hooks_set() -> bool:

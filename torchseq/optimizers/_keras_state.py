@@ -24,13 +24,14 @@ import numpy as np
 import torch
 
 from torchseq import config
+from torchseq.utils import layouts
+from torchseq.utils.layouts import Layout
 
 if TYPE_CHECKING:
     from torchseq.optimizers.optimizer import Optimizer
 
 __all__ = ["Layout", "WeightsWithLayouts", "export_variables", "load_variables"]
 
-Layout = Any  # None, a permutation tuple, or an object with to_keras / to_stored
 WeightsWithLayouts = Iterable[torch.Tensor | tuple[torch.Tensor, Layout]]
 
 
@@ -159,7 +160,7 @@ def _slot_variable(
 
     def write(array: np.ndarray) -> None:
         slot = optimizer._slots_of(param)[name]
-        slot.copy_(_to_stored(torch.tensor(array, dtype=slot.dtype), layout))
+        slot.copy_(layouts.to_stored(torch.tensor(array, dtype=slot.dtype), layout))
 
     return _KerasVariable(f"{name} of {_weight_label(param, index)}", shape, read, write, True)
 
@@ -198,23 +199,9 @@ def _as_pair(owner: str, index: int, entry: Any) -> tuple[torch.Tensor, Layout]:
 
 
 def _to_keras(owner: str, index: int, stored: torch.Tensor, layout: Layout) -> torch.Tensor:
-    if layout is None:
-        return stored
-    if hasattr(layout, "to_keras"):
-        return layout.to_keras(stored)
-    permutation = _check_permutation(owner, index, stored, layout)
-    inverse = [0] * len(permutation)
-    for position, axis in enumerate(permutation):
-        inverse[axis] = position
-    return stored.permute(inverse)
-
-
-def _to_stored(value: torch.Tensor, layout: Layout) -> torch.Tensor:
-    if layout is None:
-        return value
-    if hasattr(layout, "to_stored"):
-        return layout.to_stored(value)
-    return value.permute(tuple(layout))
+    if layout is not None and not hasattr(layout, "to_keras"):
+        _check_permutation(owner, index, stored, layout)
+    return layouts.to_keras(stored, layout)
 
 
 def _check_permutation(

@@ -18,13 +18,11 @@ import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
 
-from torchseq.layers.layer import Layer, WeightLayout
+from torchseq.layers.layer import Layer
 from torchseq.utils import naming
+from torchseq.utils.layouts import Layout
 
 __all__ = ["StateEntry", "keras_class_name", "state_entries"]
-
-Layout = tuple[int, ...] | WeightLayout | None
-
 
 @dataclasses.dataclass
 class StateEntry:

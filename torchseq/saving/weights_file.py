@@ -15,8 +15,9 @@ import h5py
 import numpy as np
 import torch
 
-from torchseq.layers.layer import Layer, _keras_shape, _keras_view, _to_stored
+from torchseq.layers.layer import Layer
 from torchseq.saving.object_tree import state_entries
+from torchseq.utils import layouts
 
 __all__ = ["read_weights", "write_weights"]
 
@@ -100,13 +101,13 @@ def read_weights(
     with torch.no_grad():
         for tensor, layout, array in plan:
             value = torch.from_numpy(np.asarray(array, order="C"))
-            tensor.copy_(_to_stored(value.to(tensor.dtype), layout))
+            tensor.copy_(layouts.to_stored(value.to(tensor.dtype), layout))
 
 
 def _array_for_file(tensor: torch.Tensor, layout: Any) -> np.ndarray:
     """The weight in Keras's layout, without a copy when the view is already contiguous
     (h5py writes straight from it); bfloat16, which numpy lacks, as float32."""
-    value = _keras_view(tensor.detach(), layout)
+    value = layouts.to_keras(tensor.detach(), layout)
     if value.dtype == torch.bfloat16:
         value = value.float()
     return value.cpu().numpy()
@@ -127,7 +128,7 @@ def _read_entry(
     arrays = {}
     for key, tensor, layout in entry.variables:
         dataset = stored[key]
-        expected_shape = _keras_shape(tensor, layout)
+        expected_shape = tuple(layouts.to_keras(tensor, layout).shape)
         if tuple(dataset.shape) != tuple(expected_shape):
             weight = getattr(tensor, "path", f"{entry.owner.name}/{key}")
             return {}, (
