@@ -357,7 +357,9 @@ def _keras_tensor(inner: dict[str, Any]) -> Any:
 _SPECIAL = {
     "__tuple__": lambda inner: tuple(_deserialize(inner["value"])),
     "__numpy__": lambda inner: np.array(inner["value"], dtype=inner["dtype"]),
-    "__tensor__": lambda inner: torch.tensor(inner["value"], dtype=getattr(torch, inner["dtype"])),
+    "__tensor__": lambda inner: torch.tensor(
+        inner["value"], dtype=config.standardize_dtype(inner["dtype"])
+    ),
     "__bytes__": lambda inner: inner["value"].encode("utf-8"),
     "__ellipsis__": lambda inner: Ellipsis,
     "__slice__": lambda inner: slice(
