@@ -46,8 +46,12 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def run(args: argparse.Namespace) -> dict[str, list[float]]:
+    with tempfile.TemporaryDirectory(prefix="bench-saving-") as folder:
+        return measure(args, folder)
+
+
+def measure(args: argparse.Namespace, folder: str) -> dict[str, list[float]]:
     model = build(args.width, args.depth)  # not compiled: the weights alone, like a state dict
-    folder = tempfile.mkdtemp(prefix="bench-saving-")
     keras_path = os.path.join(folder, "m.keras")
     weights_path = os.path.join(folder, "m.weights.h5")
     torch_path = os.path.join(folder, "m.pt")
