@@ -217,3 +217,18 @@ def test_compile_state_with_losses_metrics_and_weights_per_output(keras, tmp_pat
     assert sorted(actual) == sorted(expected)
     for key, value in expected.items():
         assert actual[key] == pytest.approx(value, rel=1e-5, abs=1e-6), key
+
+
+def test_keras_lambda_loads_outside_safe_mode(keras, tmp_path):
+    reference = keras.Sequential([
+        keras.Input((3,)), keras.layers.Lambda(lambda x: keras.ops.square(x) + 1),
+        keras.layers.Dense(2),
+    ])
+    reference.save(tmp_path / "k.keras")
+    with pytest.raises(ValueError, match="safe_mode=False"):
+        saving.load_model(tmp_path / "k.keras")
+    model = saving.load_model(tmp_path / "k.keras", safe_mode=False)
+    x = np.random.default_rng(3).random((2, 3), dtype=np.float32)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), reference.predict(x, verbose=0), rtol=1e-5, atol=1e-6
+    )

@@ -11,6 +11,7 @@ a config that names any other module is refused. Python code stored in a file (a
 from __future__ import annotations
 
 import base64
+import builtins
 import importlib
 import inspect
 import marshal
@@ -340,7 +341,7 @@ def load_function(inner: dict[str, Any]) -> types.FunctionType:
     closure = inner.get("closure")
     cells = tuple(types.CellType(value) for value in closure) if closure else None
     names = {name: importlib.import_module(module) for name, module in _LAMBDA_GLOBALS_MODULES.items()}
-    names.update(torch=torch, np=np)
+    names.update(torch=torch, np=np, __builtins__=builtins)
     return types.FunctionType(
         code, names, code.co_name, tuple(defaults) if defaults else None, cells
     )
