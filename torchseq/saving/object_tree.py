@@ -70,10 +70,11 @@ def _walk(layer: Layer, path: str, visited: set[int]) -> Iterator[StateEntry]:
     if custom is not None:
         # A layer whose weights Keras keeps in sub-layers (MultiHeadAttention's projections)
         # lists them itself: [(relative path, name, [(tensor, layout), ...]), ...].
+        unbuilt = _lazy_weight_names(layer)
         for relative, name, tensors in custom():
             full = _join(path, relative)
             variables = [(str(i), t, layout) for i, (t, layout) in enumerate(tensors)]
-            yield StateEntry(full, name, layer, variables, [])
+            yield StateEntry(full, name, layer, variables, unbuilt)
         return
     yield _own_entry(layer, path)
     for attribute, child in _children(layer):
@@ -111,12 +112,16 @@ def _own_entry(layer: Layer, path: str) -> StateEntry:
         tensor = layer._parameters.get(name, layer._buffers.get(name))
         if tensor is not None and not is_lazy(tensor):
             variables.append((str(len(variables)), tensor, specs[name].layout))
-    unbuilt = [
+    return StateEntry(path, layer.name, layer, variables, _lazy_weight_names(layer))
+
+
+def _lazy_weight_names(layer: Layer) -> list[str]:
+    """The layer's own weights that ``build`` has not created yet."""
+    return [
         name
         for name, tensor in (*layer._parameters.items(), *layer._buffers.items())
         if tensor is not None and is_lazy(tensor)
     ]
-    return StateEntry(path, layer.name, layer, variables, unbuilt)
 
 
 def _children(layer: Layer) -> list[tuple[str, Any]]:
