@@ -221,7 +221,7 @@ def test_compile_state_with_losses_metrics_and_weights_per_output(keras, tmp_pat
 
 def test_keras_lambda_loads_outside_safe_mode(keras, tmp_path):
     # As in a script: the lambda's code names the global `keras`.
-    square_plus_one = eval("lambda x: keras.ops.square(x) + 1", {"keras": keras})  # noqa: S307
+    square_plus_one = eval("lambda x: keras.ops.square(x) + 1", {"keras": keras})
     reference = keras.Sequential([
         keras.Input((3,)), keras.layers.Lambda(square_plus_one), keras.layers.Dense(2),
     ])

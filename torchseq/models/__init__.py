@@ -6,15 +6,21 @@ from torchseq.models.cloning import clone_model
 from torchseq.models.model import Model, model_from_json
 from torchseq.models.sequential import Sequential, SequentialModel
 
-# Keras also offers these two here; they live in ``torchseq.saving``, which sits above this
-# package, so they are looked up on first use.
-_FROM_SAVING = ("load_model", "save_model")
-
-__all__ = ["Model", "Sequential", "SequentialModel", "clone_model", "model_from_json", *_FROM_SAVING]
+__all__ = [
+    "Model",
+    "Sequential",
+    "SequentialModel",
+    "clone_model",
+    "load_model",
+    "model_from_json",
+    "save_model",
+]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _FROM_SAVING:
+    # Keras also offers load_model and save_model here; they live in ``torchseq.saving``,
+    # which sits above this package, so they are looked up on first use.
+    if name in __all__:
         from torchseq import saving
 
         return getattr(saving, name)

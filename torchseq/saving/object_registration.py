@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing import Self
 
 __all__ = [
     "CustomObjectScope",
@@ -53,12 +56,12 @@ class CustomObjectScope:
         self.custom_objects = merged
         self._saved: dict[str, Any] | None = None
 
-    def __enter__(self) -> CustomObjectScope:
+    def __enter__(self) -> Self:
         self._saved = _scope_objects()
         _scope.objects = {**self._saved, **self.custom_objects}
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         _scope.objects = self._saved or {}
 
 

@@ -21,8 +21,8 @@ import h5py
 from torchseq.layers.layer import Layer
 from torchseq.saving import serialization_lib
 from torchseq.saving.archive import weights_offset, write_archive
-from torchseq.utils.file_io import atomic_write
 from torchseq.saving.weights_file import read_weights, write_weights
+from torchseq.utils.file_io import atomic_write
 
 __all__ = ["load_model", "load_weights", "save_model", "save_weights"]
 
@@ -88,7 +88,7 @@ def save_model(model: Layer, filepath: Any, overwrite: bool = True, **kwargs: An
 def load_model(
     filepath: Any,
     custom_objects: dict[str, Any] | None = None,
-    compile: bool = True,  # noqa: A002 - Keras's argument name
+    compile: bool = True,
     safe_mode: bool = True,
 ) -> Layer:
     """Load a model saved by :func:`save_model` or by Keras 3 (``model.save("m.keras")``).
@@ -121,7 +121,9 @@ def load_model(
         config, custom_objects=custom_objects, safe_mode=safe_mode
     )
     if not isinstance(model, Layer):
-        raise ValueError(f"load_model: {path!r} does not describe a model, it gives {model!r}")
+        raise ValueError(  # noqa: TRY004 - a file's content, not an argument, is wrong
+            f"load_model: {path!r} does not describe a model, it gives {model!r}"
+        )
     with _open_h5(weights, f"{path}:{_WEIGHTS}") as root:
         read_weights(root, model, source=f"{path}:{_WEIGHTS}", load_optimizer=compile)
     return model

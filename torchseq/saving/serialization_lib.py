@@ -17,7 +17,10 @@ import inspect
 import marshal
 import threading
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing import Self
 
 import numpy as np
 import torch
@@ -66,12 +69,12 @@ class SafeModeScope:
         self.safe_mode = safe_mode
         self._saved: bool | None = None
 
-    def __enter__(self) -> SafeModeScope:
+    def __enter__(self) -> Self:
         self._saved = getattr(_state, "safe_mode", None)
         _state.safe_mode = self.safe_mode
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         _state.safe_mode = self._saved
 
 
@@ -223,7 +226,9 @@ def _deserialize(config: Any) -> Any:
     if special is not None:
         return special(inner)
     if not isinstance(class_name, str):
-        raise ValueError(f"A config's class_name must be a string, received: {class_name!r}")
+        raise ValueError(  # noqa: TRY004 - a malformed config, as from a damaged file
+            f"A config's class_name must be a string, received: {class_name!r}"
+        )
     if class_name == "function":
         return _resolve_function(config)
     if class_name in _DTYPE_POLICIES and _is_trusted(config.get("module")):
@@ -262,7 +267,9 @@ def resolve_class(config: dict[str, Any]) -> Any:
 def _resolve_function(config: dict[str, Any]) -> Any:
     name = config["config"]
     if not isinstance(name, str):
-        raise ValueError(f"A function's config must be its name, received: {name!r}")
+        raise ValueError(  # noqa: TRY004 - a malformed config, as from a damaged file
+            f"A function's config must be its name, received: {name!r}"
+        )
     custom = _custom_object(name, config.get("registered_name"))
     if custom is not None:
         return custom
@@ -336,7 +343,7 @@ def dump_function(fn: types.FunctionType) -> dict[str, Any]:
 
 def load_function(inner: dict[str, Any]) -> types.FunctionType:
     """Rebuild a function stored by :func:`dump_function` (or by Keras); runs no code yet."""
-    code = marshal.loads(base64.decodebytes(inner["code"].encode("ascii")))  # noqa: S302
+    code = marshal.loads(base64.decodebytes(inner["code"].encode("ascii")))
     defaults = inner.get("defaults")
     closure = inner.get("closure")
     cells = tuple(types.CellType(value) for value in closure) if closure else None

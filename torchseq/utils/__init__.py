@@ -8,33 +8,29 @@ from torchseq.utils.progbar import Progbar
 from torchseq.utils.random import set_random_seed
 from torchseq.utils.sequence import PyDataset, Sequence
 
-# Keras also offers the custom-object helpers here; they live in ``torchseq.saving``, which
-# sits above this package, so they are looked up on first use.
-_FROM_SAVING = (
+__all__ = [
     "CustomObjectScope",
+    "Progbar",
+    "PyDataset",
+    "Sequence",
+    "clear_session",
     "custom_object_scope",
     "deserialize_keras_object",
     "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
+    "normalize",
     "register_keras_serializable",
     "serialize_keras_object",
-)
-
-__all__ = [
-    "Progbar",
-    "PyDataset",
-    "Sequence",
-    "clear_session",
-    "normalize",
     "set_random_seed",
     "to_categorical",
-    *_FROM_SAVING,
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _FROM_SAVING:
+    # Keras also offers the custom-object helpers here; they live in ``torchseq.saving``,
+    # which sits above this package, so they are looked up on first use.
+    if name in __all__:
         from torchseq import saving
 
         return getattr(saving, name)
