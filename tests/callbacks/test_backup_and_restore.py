@@ -92,8 +92,8 @@ def test_keras_reads_the_backup_with_its_optimizer_state(tmp_path):
     model.load_weights(tmp_path / "backup" / LATEST)
     for ours, theirs in zip(before.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(ours, theirs)
-    theirs = [keras.ops.convert_to_numpy(v) for v in model.optimizer.variables]
-    for ours, theirs in zip(before.optimizer.keras_variables(), theirs, strict=True):
+    keras_values = [keras.ops.convert_to_numpy(v) for v in model.optimizer.variables]
+    for ours, theirs in zip(before.optimizer.keras_variables(), keras_values, strict=True):
         np.testing.assert_array_equal(ours, theirs)
 
 

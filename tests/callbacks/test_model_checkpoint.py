@@ -231,8 +231,10 @@ def test_bad_paths_at_save_time(tmp_path, template, error, message):
         (
             {"filepath": "w.keras", "save_weights_only": True},
             ValueError,
-            r"save_weights_only=True, filepath must end in \.weights\.h5, received: "
-            r"filepath='w\.keras'",
+            (
+                r"save_weights_only=True, filepath must end in \.weights\.h5, received: "
+                r"filepath='w\.keras'"
+            ),
         ),
         (
             {"filepath": "w.h5", "save_weights_only": True},

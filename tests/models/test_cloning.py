@@ -9,9 +9,9 @@ import pytest
 import torch
 
 import torchseq
+from tests.models.graph_cases import CASES, as_arrays, sample_inputs
 from torchseq import layers
 from torchseq.models import clone_model
-from tests.models.graph_cases import CASES, as_arrays, sample_inputs
 
 keras = pytest.importorskip("keras")
 

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 import torchseq
+from tests.models.graph_cases import CASES, as_arrays, sample_inputs
 from torchseq import layers, models
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
-from tests.models.graph_cases import CASES, as_arrays, sample_inputs
 
 keras = pytest.importorskip("keras")
 

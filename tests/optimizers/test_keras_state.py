@@ -415,13 +415,13 @@ def test_weights_must_cover_the_optimizer():
 @pytest.mark.parametrize(
     ("weights", "error", "match"),
     [
-        (["kernel"], TypeError, r"weights must be tensors or \(tensor, layout\) pairs, "
-                                r"received at index 0: 'kernel' of type str"),
+        (["kernel"], TypeError, (r"weights must be tensors or \(tensor, layout\) pairs, "
+                                 r"received at index 0: 'kernel' of type str")),
         ([("KERNEL", (0, 1), None)], TypeError, r"weights must be tensors or \(tensor, layout\)"),
-        ([("KERNEL", "nchw")], TypeError, r"the layout of weight 0 must be None, a permutation "
-                                          r"of its 2 axes or a WeightLayout, received: 'nchw'"),
-        ([("KERNEL", (0, 2))], ValueError, r"the layout of weight 0 must be None, a "
-                                           r"permutation of its 2 axes"),
+        ([("KERNEL", "nchw")], TypeError, (r"the layout of weight 0 must be None, a permutation "
+                                           r"of its 2 axes or a WeightLayout, received: 'nchw'")),
+        ([("KERNEL", (0, 2))], ValueError, (r"the layout of weight 0 must be None, a "
+                                            r"permutation of its 2 axes")),
     ],
 )
 def test_bad_weights_are_refused(weights, error, match):

@@ -163,7 +163,7 @@ def _single_input_tensor(input_tensors: Any) -> KerasTensor:
     if not isinstance(input_tensors, KerasTensor) or not isinstance(
         input_tensors.layer, InputLayer
     ):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 - Keras's error type for this argument
             "clone_model: input_tensors of a Sequential model must be a tensor from "
             f"keras.Input(...); received: {input_tensors!r}"
         )

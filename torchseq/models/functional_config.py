@@ -30,7 +30,7 @@ from torchseq.layers.symbolic import KerasTensor, Node
 if TYPE_CHECKING:
     from torchseq.models.model import Model
 
-__all__ = ["functional_from_config", "functional_config", "is_functional_config"]
+__all__ = ["functional_config", "functional_from_config", "is_functional_config"]
 
 _TENSOR_REFERENCE = "__keras_tensor__"
 _REQUIRED_KEYS = ("name", "layers", "input_layers", "output_layers")
@@ -189,13 +189,13 @@ def _create_layer(
     entry: Any, position: int, custom_objects: dict[str, Any] | None
 ) -> tuple[str, Layer]:
     if not isinstance(entry, dict):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 - a malformed config
             f"Functional config: layers[{position}] must be a serialized layer dict, "
             f"received: {entry!r}"
         )
     name = entry.get("name") or (entry.get("config") or {}).get("name")
     if not isinstance(name, str):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 - a malformed config
             f"Functional config: layers[{position}] needs a string 'name', received: "
             f"{name!r}"
         )
@@ -213,7 +213,7 @@ def _create_layer(
 def _checked_nodes(entry: dict[str, Any], layer_name: str) -> list[dict[str, Any]]:
     nodes = entry.get("inbound_nodes", [])
     if not isinstance(nodes, list):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 - a malformed config
             f"Functional config: 'inbound_nodes' of layer {layer_name!r} must be a list, "
             f"received: {nodes!r}"
         )
@@ -223,7 +223,7 @@ def _checked_nodes(entry: dict[str, Any], layer_name: str) -> list[dict[str, Any
             and isinstance(node.get("args"), (list, tuple))
             and isinstance(node.get("kwargs", {}), dict)
         ):
-            raise ValueError(
+            raise ValueError(  # noqa: TRY004 - a malformed config
                 f"Functional config: inbound node {index} of layer {layer_name!r} must be "
                 f'{{"args": [...], "kwargs": {{...}}}}, received: {node!r}'
             )
