@@ -229,12 +229,16 @@ def constant(
 def variable(value: TensorLike, dtype: DTypeLike = None, name: str | None = None) -> nn.Parameter:
     """An ``nn.Parameter`` initialised with a copy of ``value`` (dtype defaults to ``floatx()``).
 
-    Integer and boolean variables do not require gradients. ``name`` is accepted for
-    Keras-2 compatibility; torch parameters carry no name.
+    Integer and boolean variables do not require gradients. The parameter is also a Keras
+    variable (``assign``, ``numpy()``), whose ``path`` and ``name`` are ``name``
+    (default ``"variable"``).
     """
+    from torchseq.layers import variables
+
     tensor = ops.convert_to_tensor(value, dtype=floatx() if dtype is None else dtype)
     differentiable = tensor.is_floating_point() or tensor.is_complex()
-    return nn.Parameter(tensor.detach().clone(), requires_grad=differentiable)
+    parameter = nn.Parameter(tensor.detach().clone(), requires_grad=differentiable)
+    return variables.attach(parameter, name or "variable")
 
 
 def zeros(shape: ShapeLike, dtype: DTypeLike = None, name: str | None = None) -> Tensor:
@@ -248,7 +252,10 @@ def ones(shape: ShapeLike, dtype: DTypeLike = None, name: str | None = None) -> 
 
 
 def get_value(x: TensorLike) -> np.ndarray:
-    """The value of ``x`` as a numpy array."""
+    """The value of ``x`` as a numpy array; a variable's (a weight's, ``optimizer.lr``'s)
+    in Keras's layout."""
+    if _is_variable(x):
+        return x.numpy()
     return ops.convert_to_numpy(x)
 
 
@@ -261,7 +268,14 @@ def batch_get_value(tensors: Iterable[TensorLike]) -> list[np.ndarray]:
 
 
 def set_value(x: Tensor, value: TensorLike) -> None:
-    """Overwrite the tensor (or parameter) ``x`` in place with ``value``."""
+    """Overwrite the tensor (or parameter) ``x`` in place with ``value``.
+
+    A variable (a weight, ``optimizer.lr``) is assigned: a weight takes ``value`` in
+    Keras's layout, an optimizer's rate applies from its next step.
+    """
+    if _is_variable(x):
+        x.assign(value)
+        return
     new = ops.convert_to_tensor(value, dtype=x.dtype).to(x.device)
     if new.shape != x.shape:
         raise ValueError(
@@ -276,6 +290,14 @@ def batch_set_value(tuples: Iterable[tuple[Tensor, TensorLike]]) -> None:
     """``set_value`` for each ``(x, value)`` pair."""
     for x, value in tuples:
         set_value(x, value)
+
+
+def _is_variable(x: object) -> bool:
+    """Whether ``x`` has Keras's variable face (a weight, a metric's state, an optimizer's rate)."""
+    from torchseq.layers.variables import Variable
+    from torchseq.optimizers._learning_rate import LearningRateVariable
+
+    return isinstance(x, (Variable, LearningRateVariable))
 
 
 def shape(x: TensorLike) -> Tensor:

@@ -64,6 +64,7 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
+        self.supports_masking = True
         self._lazy_weight("kernel")
         if use_bias:
             self._lazy_weight("bias")
@@ -215,6 +216,10 @@ class Lambda(Layer):
         if self._fn_expects_training:
             kwargs["training"] = self.training if training is None else training
         return self.function(inputs, **kwargs)
+
+    @property
+    def produces_masks(self) -> bool:
+        return self.mask is not None
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The output mask: ``mask(inputs, mask)`` when callable, else the fixed mask."""

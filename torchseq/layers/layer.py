@@ -24,14 +24,14 @@ from torch.nn.modules.lazy import LazyModuleMixin
 from torch.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
 from torchseq import config
+from torchseq.layers import variables
 from torchseq.layers.symbolic import KerasTensor, Node, infer_output_spec, is_symbolic
-from torchseq.utils import naming, tree
-from torchseq.utils.layouts import inverse as _inverse
+from torchseq.utils import conversion, naming, tree
 from torchseq.utils.layouts import stored_shape as _stored_shape
 from torchseq.utils.layouts import to_keras as _keras_view
 from torchseq.utils.layouts import to_stored as _to_stored
 
-__all__ = ["InputSpec", "Layer", "WeightLayout", "call_with_mask"]
+__all__ = ["InputSpec", "Layer", "WeightLayout", "with_keras_mask"]
 
 _INPUT_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape")
 
@@ -122,6 +122,16 @@ class Layer(LazyModuleMixin, nn.Module):
     """
 
     cls_to_become = None
+    # Whether ``compute_mask`` comes from a class outside torchseq (set per class below, so
+    # that asking costs an attribute read on the training step's path).
+    _users_compute_mask = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        owner = next(klass for klass in cls.__mro__ if "compute_mask" in klass.__dict__)
+        cls._users_compute_mask = owner is not Layer and not owner.__module__.startswith(
+            "torchseq."
+        )
 
     def __init__(
         self,
@@ -154,7 +164,8 @@ class Layer(LazyModuleMixin, nn.Module):
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.built = False
         self.input_spec: InputSpec | None = None
-        self.supports_masking = False
+        # Keras's rule: a layer that defines compute_mask supports masking.
+        self.supports_masking = _overrides_compute_mask(type(self))
         self._build_shapes: Any = None
         self._weight_specs: dict[str, _WeightSpec] = {}
         self._inbound_nodes: list[Node] = []
@@ -238,7 +249,7 @@ class Layer(LazyModuleMixin, nn.Module):
                 self._register_weight(name, weight, trainable)
         if isinstance(weight, nn.Parameter):
             weight.requires_grad_(self._trainable)
-        weight.path = f"{self.name}/{name}"
+        variables.attach(weight, f"{self.name}/{name}", layout)
         self._weight_specs[name] = _WeightSpec(
             trainable=trainable,
             layout=layout,
@@ -288,7 +299,30 @@ class Layer(LazyModuleMixin, nn.Module):
         self._weight_specs = {
             (new if key == old else key): spec for key, spec in self._weight_specs.items()
         }
-        store[new].path = f"{self.name}/{new}"
+        spec = self._weight_specs.get(new)
+        variables.attach(store[new], f"{self.name}/{new}", spec.layout if spec else None)
+
+    def _attach_variables(self) -> None:
+        """Give the weights back their Keras variable face after torch replaced a tensor."""
+        for name, spec in self._weight_specs.items():
+            tensor = self._parameters.get(name, self._buffers.get(name))
+            if tensor is not None and not is_lazy(tensor):
+                variables.attach(tensor, f"{self.name}/{name}", spec.layout)
+
+    # `.to()` / `.double()` replace buffers, `load_state_dict(assign=True)` and unpickling
+    # replace tensors: each time, the new tensors get the face.
+    def _apply(self, fn: Any, recurse: bool = True) -> Layer:
+        result = super()._apply(fn, recurse)
+        self._attach_variables()
+        return result
+
+    def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
+        super()._load_from_state_dict(*args, **kwargs)
+        self._attach_variables()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._attach_variables()
 
     def _own_weight_entries(self) -> list[tuple[torch.Tensor, tuple[int, ...] | None]]:
         entries = []
@@ -449,6 +483,8 @@ class Layer(LazyModuleMixin, nn.Module):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not kwargs and self.built and args and type(args[0]) is torch.Tensor:
+            if hasattr(args[0], "_keras_mask") or self.supports_masking and self.produces_masks:
+                return self._call_with_keras_masks(args, kwargs)
             try:  # the training step's path: a built layer called on one tensor
                 return nn.Module.__call__(self, *args)
             except RuntimeError as error:
@@ -457,9 +493,30 @@ class Layer(LazyModuleMixin, nn.Module):
         if args and is_symbolic(args[0]) or kwargs and is_symbolic(kwargs):
             return self._call_symbolic(args, kwargs)
         if args and not isinstance(args[0], torch.Tensor):
-            args = (tree.map_structure(_to_tensor, args[0]), *args[1:])
+            args = (self._convert_inputs(args[0]), *args[1:])
         if not self.built:
             self._build_for(tree.map_structure(_shape_of, args[0]))
+        if args and (self.supports_masking and self.produces_masks or _carries_mask(args[0])):
+            return self._call_with_keras_masks(args, kwargs)
+        return self._call_unmasked(args, kwargs)
+
+    def _call_with_keras_masks(self, args: tuple, kwargs: dict) -> Any:
+        """An eager call with Keras's mask propagation.
+
+        The input's ``_keras_mask`` goes to ``call(mask=...)`` when ``call`` takes a mask
+        and none was given; a layer that supports masking sets ``compute_mask``'s result
+        as the ``_keras_mask`` of outputs that have none yet.
+        """
+        mask = kwargs.get("mask")
+        if mask is None:
+            mask = _mask_of(args[0])
+        outputs = self._call_unmasked(args, _with_input_masks(type(self), args, kwargs))
+        already_masked = isinstance(outputs, torch.Tensor) and hasattr(outputs, "_keras_mask")
+        if self.supports_masking and not already_masked:
+            _set_masks(outputs, self.compute_mask(args[0], mask))
+        return outputs
+
+    def _call_unmasked(self, args: tuple, kwargs: dict) -> Any:
         if kwargs:
             kwargs = self._call_kwargs(kwargs)
             training = kwargs.get("training")
@@ -475,6 +532,10 @@ class Layer(LazyModuleMixin, nn.Module):
         except RuntimeError as error:
             self._explain_input_error(args, error)
             raise
+
+    def _convert_inputs(self, inputs: Any) -> Any:
+        """numpy arrays in ``inputs`` as tensors (a model casts them to its inputs' dtypes)."""
+        return tree.map_structure(_to_tensor, inputs)
 
     def _call_kwargs(self, kwargs: dict) -> dict:
         """Drop ``training=None``/``mask=None``, and what ``call`` cannot take."""
@@ -526,15 +587,43 @@ class Layer(LazyModuleMixin, nn.Module):
         if not self.built:
             self._build_for(shapes)
         kwargs = self._call_kwargs(kwargs)
-        outputs = self.compute_output_spec(*args, **kwargs)
+        # Masks are followed symbolically too (as mask specs on the KerasTensors) so that
+        # shape inference calls a mask-consuming layer with a mask; they are not graph inputs.
+        outputs = self.compute_output_spec(*args, **_with_input_masks(type(self), args, kwargs))
         Node(self, args, kwargs, outputs)
+        mask = kwargs.get("mask")
+        if mask is None and args:
+            mask = _mask_of(args[0])
+        if self.supports_masking and (mask is not None or self.produces_masks):
+            _set_masks(outputs, self._mask_spec(args[0], mask))
         return outputs
+
+    def _mask_spec(self, inputs: Any, mask: Any) -> Any:
+        """``compute_mask`` run on fake tensors: the output mask's shape and dtype."""
+        probe = tree.flatten(self.compute_mask(*tree.map_structure(_fake_probe, (inputs, mask))))
+        present = [index for index, m in enumerate(probe) if m is not None]
+        if not present:
+            return None
+
+        def present_masks(inputs: Any, mask: Any) -> list:
+            masks = tree.flatten(self.compute_mask(inputs, mask))
+            return [masks[index] for index in present]
+
+        specs = infer_output_spec(present_masks, (inputs, mask), {})
+        flat: list[Any] = [None] * len(probe)
+        for index, spec in zip(present, specs):
+            flat[index] = spec
+        return flat
 
     @property
     def produces_masks(self) -> bool:
-        """Whether the layer creates a mask from unmasked input (Embedding with mask_zero,
-        Masking); models propagate masks only when one of their layers does."""
-        return False
+        """Whether the layer may create a mask from unmasked input (Embedding with
+        mask_zero, Masking); models propagate masks only when one of their layers does.
+
+        torchseq's layers say exactly when they do; a layer of yours that defines
+        ``compute_mask`` may, so masks are propagated through it.
+        """
+        return self._users_compute_mask
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The output's mask: the input's mask for layers that support masking, else None."""
@@ -781,14 +870,109 @@ def _constructor_parameters(layer_type: type) -> frozenset[str]:
     return names
 
 
-def call_with_mask(layer: Layer, inputs: Any, mask: Any) -> tuple[Any, Any]:
-    """Call ``layer`` inside a model: pass ``mask`` when its ``call`` takes one, and return
-    the outputs with their mask (Keras's automatic mask propagation)."""
-    if mask is not None and "mask" in _call_parameters(type(layer)):
-        outputs = layer(inputs, mask=mask)
+def _overrides_compute_mask(layer_type: type) -> bool:
+    return layer_type.compute_mask is not Layer.compute_mask
+
+
+
+
+def _mask_of(inputs: Any) -> Any:
+    """The inputs' ``_keras_mask``s in their structure; ``None`` when none has one."""
+    if isinstance(inputs, (torch.Tensor, KerasTensor)):
+        return getattr(inputs, "_keras_mask", None)
+    if not _carries_mask(inputs):
+        return None
+    return tree.map_structure(lambda value: getattr(value, "_keras_mask", None), inputs)
+
+
+def _carries_mask(inputs: Any) -> bool:
+    if isinstance(inputs, (torch.Tensor, KerasTensor)):
+        return hasattr(inputs, "_keras_mask")
+    if isinstance(inputs, (list, tuple, dict)):
+        return any(
+            isinstance(leaf, (torch.Tensor, KerasTensor)) and hasattr(leaf, "_keras_mask")
+            for leaf in tree.flatten(inputs)
+        )
+    return False
+
+
+def _with_input_masks(layer_type: type, args: tuple, kwargs: dict) -> dict:
+    """``kwargs`` plus the masks the inputs carry, for the mask arguments ``call`` takes.
+
+    One input fills ``mask``; several fill ``<argument>_mask`` (``query_mask``, ...).
+    Masks given explicitly win.
+    """
+    positional, accepted = _named_call_parameters(layer_type)
+    if len(args) == 1:
+        named = {"mask": args[0]}
     else:
-        outputs = layer(inputs)
-    return outputs, layer.compute_mask(inputs, mask)
+        named = {f"{name}_mask": value for name, value in zip(positional, args)}
+        named.update({f"{key}_mask": value for key, value in kwargs.items()})
+    for key, value in named.items():
+        if key in accepted and kwargs.get(key) is None:
+            mask = _mask_of(value)
+            if mask is not None:
+                kwargs = {**kwargs, key: mask}
+    return kwargs
+
+
+_NAMED_CALL_PARAMETERS: dict[type, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _named_call_parameters(layer_type: type) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The positional argument names of ``call`` (after ``self``), and all names it spells
+    out; a ``**kwargs`` catch-all gets no mask filled in, as in Keras."""
+    found = _NAMED_CALL_PARAMETERS.get(layer_type)
+    if found is None:
+        parameters = list(inspect.signature(layer_type.call).parameters.values())[1:]
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        positional = tuple(p.name for p in parameters if p.kind in kinds)
+        named = frozenset(
+            p.name for p in parameters
+            if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        )
+        found = _NAMED_CALL_PARAMETERS[layer_type] = (positional, named)
+    return found
+
+
+def _fake_probe(leaf: Any) -> Any:
+    """A zero tensor standing in for a symbolic one (unknown sizes as 2), for a quick probe."""
+    if not isinstance(leaf, KerasTensor):
+        return leaf
+    return torch.zeros([2 if dim is None else dim for dim in leaf.shape], dtype=leaf.dtype, device="meta")
+
+
+def _set_masks(outputs: Any, masks: Any) -> None:
+    """Attach each mask as its output's ``_keras_mask``, unless the output has one."""
+    if masks is None:
+        return
+    flat_outputs = tree.flatten(outputs)
+    flat_masks = [masks] if isinstance(masks, (torch.Tensor, KerasTensor)) else tree.flatten(masks)
+    for output, mask in zip(flat_outputs, flat_masks):
+        if (
+            isinstance(output, (torch.Tensor, KerasTensor))
+            and isinstance(mask, (torch.Tensor, KerasTensor))
+            and not hasattr(output, "_keras_mask")
+        ):
+            output._keras_mask = mask
+
+
+def with_keras_mask(inputs: Any, mask: Any) -> Any:
+    """``inputs`` carrying ``mask`` as ``_keras_mask`` (a model's ``mask=`` argument).
+
+    The mask goes on a view, so the caller's tensor is left as it was. Lists of inputs take
+    a list of masks.
+    """
+    if mask is None:
+        return inputs
+    if isinstance(inputs, (list, tuple)):
+        masks = mask if isinstance(mask, (list, tuple)) else [mask] + [None] * (len(inputs) - 1)
+        return [with_keras_mask(value, m) for value, m in zip(inputs, masks)]
+    if not isinstance(inputs, torch.Tensor) or getattr(inputs, "_keras_mask", None) is mask:
+        return inputs
+    view = inputs.view_as(inputs)
+    view._keras_mask = mask
+    return view
 
 
 @contextlib.contextmanager
@@ -865,12 +1049,10 @@ def _shape_of(value: Any) -> Any:
 
 
 def _to_tensor(value: Any) -> Any:
-    """numpy arrays become tensors (float64 as floatx, like Keras); tensors pass."""
+    """numpy arrays become tensors (float data as floatx, as Keras casts a layer's float
+    inputs), through ``utils.conversion.to_tensor``; tensors and anything else pass."""
     if isinstance(value, np.ndarray):
-        tensor = torch.from_numpy(value)
-        if tensor.dtype == torch.float64:
-            tensor = tensor.to(config.standardize_dtype(None))
-        return tensor
+        return conversion.to_tensor(value)
     return value
 
 

@@ -76,6 +76,26 @@ class _Merge(Layer):
     def compute_output_shape(self, input_shape: Sequence[Shape]) -> Shape:
         return self._output_shape(self._check_shapes(input_shape))
 
+    def compute_mask(self, inputs: Any, mask: Any = None) -> torch.Tensor | None:
+        """Where any input is valid (their masks OR-ed), or ``None`` unless all are masked."""
+        masks = self._input_masks(inputs, mask)
+        if masks is None or any(m is None for m in masks):
+            return None
+        output_mask = masks[0]
+        for m in masks[1:]:
+            output_mask = output_mask | m
+        return output_mask
+
+    def _input_masks(self, inputs: Any, mask: Any) -> list | None:
+        if mask is None:
+            return None
+        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
+            raise ValueError(
+                f"{self._describe()} expects one mask (or None) per input, a list of "
+                f"{len(inputs)}; received: mask={mask!r}"
+            )
+        return list(mask)
+
     def _merge(self, inputs: list[torch.Tensor]) -> torch.Tensor:
         raise NotImplementedError
 
@@ -257,6 +277,21 @@ class Concatenate(_Merge):
     def _merge(self, inputs: list[torch.Tensor]) -> torch.Tensor:
         return torch.cat(inputs, dim=self.axis)
 
+    def compute_mask(self, inputs: Any, mask: Any = None) -> torch.Tensor | None:
+        """The masks joined along ``axis`` (all-true for unmasked inputs), reduced over the
+        last axis with OR; ``None`` when no input is masked."""
+        masks = self._input_masks(inputs, mask)
+        if masks is None or all(m is None for m in masks):
+            return None
+        full = []
+        for tensor, m in zip(inputs, masks):
+            if m is None:
+                m = torch.ones_like(tensor, dtype=torch.bool)
+            elif m.ndim < tensor.ndim:
+                m = m.to(torch.bool).unsqueeze(-1).expand(tensor.shape)
+            full.append(m.to(torch.bool))
+        return torch.cat(full, dim=self.axis).any(dim=-1)
+
     def _output_shape(self, shapes: list[Shape]) -> Shape:
         ranks = {len(shape) for shape in shapes}
         if len(ranks) != 1:
@@ -371,6 +406,9 @@ class Dot(_Merge):
                 )
             resolved.append(axis % rank)
         return resolved[0], resolved[1]
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+        """``None``: a dot product has no time axis left to mask."""
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}

@@ -58,6 +58,7 @@ class RNN(Layer):
     ) -> None:
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
+        _input_shape_from_keras2_arguments(kwargs)
         if not hasattr(cell, "state_size") or not callable(getattr(cell, "call", None)):
             raise TypeError(
                 f"{type(self).__name__}: cell must be a layer with a `state_size` attribute "
@@ -199,13 +200,70 @@ class RNN(Layer):
                 )
         return states
 
-    def reset_state(self) -> None:
-        """Forget the carried states of a stateful layer (the next batch starts from zeros)."""
-        self._states = None
+    @property
+    def states(self) -> list[torch.Tensor] | None:
+        """The carried states of a stateful layer, one ``(batch, size)`` tensor per state.
 
-    def reset_states(self) -> None:
+        ``None`` for a layer that is not stateful or not built yet, as in Keras. Before the
+        first batch (and after a reset) they are zeros; changing them in place, or
+        assigning a list, sets where the next batch starts.
+        """
+        if not self.stateful or self._batch_size is None:
+            return None
+        if self._states is None:
+            reference = next(iter(self.cell.parameters()), None)
+            options = {} if reference is None else {"device": reference.device, "dtype": reference.dtype}
+            self._states = [torch.zeros(self._batch_size, size, **options) for size in self.state_sizes]
+        return self._states
+
+    @states.setter
+    def states(self, value: list[torch.Tensor] | None) -> None:
+        self._states = None if value is None else list(value)
+
+    def reset_state(self, states: Any = None) -> None:
+        """Reset the carried states of a stateful layer: to zeros, or to ``states``.
+
+        Args:
+            states: Optional values, one array per state (a single array for one state),
+                each of shape ``(batch_size, state_size)``.
+
+        Raises:
+            ValueError: The layer is not stateful or not built, or ``states`` does not fit.
+        """
+        if states is None:
+            self._states = None
+            return
+        if not self.stateful:
+            raise ValueError(
+                f'Layer "{self.name}" is not stateful, so it has no states to set; create it '
+                "with stateful=True"
+            )
+        if self._batch_size is None:
+            raise ValueError(
+                f'Layer "{self.name}" is not built yet, so its batch size is unknown; call it '
+                "on data (or build the model) before setting its states"
+            )
+        values = tree.flatten(states) if isinstance(states, (list, tuple)) else [states]
+        if len(values) != len(self.state_sizes):
+            raise ValueError(
+                f'Layer "{self.name}" expects {len(self.state_sizes)} state value(s), '
+                f"received {len(values)}"
+            )
+        current = self.states
+        new_states = []
+        for index, (value, old) in enumerate(zip(values, current)):
+            value = torch.as_tensor(value, dtype=old.dtype, device=old.device)
+            if tuple(value.shape) != tuple(old.shape):
+                raise ValueError(
+                    f'State {index} of layer "{self.name}": expected shape {tuple(old.shape)}, '
+                    f"received shape {tuple(value.shape)}"
+                )
+            new_states.append(value.clone())
+        self._states = new_states
+
+    def reset_states(self, states: Any = None) -> None:
         """Keras-2 spelling of :meth:`reset_state`."""
-        self.reset_state()
+        self.reset_state(states)
 
     def compute_output_shape(self, input_shape: tuple) -> Any:
         batch, timesteps = input_shape[0], input_shape[1]
@@ -248,3 +306,14 @@ class RNN(Layer):
 
             config = {**config, "cell": deserialize_layer(config["cell"], owner=cls.__name__)}
         return cls(**cls._arguments_from_config(config))
+
+
+def _input_shape_from_keras2_arguments(kwargs: dict[str, Any]) -> None:
+    """Keras 2's ``input_length=`` (timesteps) and ``input_dim=`` (features) of a recurrent
+    layer, as ``input_shape=(input_length, input_dim)``; either may be left out."""
+    input_length = kwargs.pop("input_length", None)
+    if any(kwargs.get(key) is not None for key in ("input_shape", "batch_input_shape")):
+        return
+    input_dim = kwargs.pop("input_dim", None)
+    if input_length is not None or input_dim is not None:
+        kwargs["input_shape"] = (input_length, input_dim)

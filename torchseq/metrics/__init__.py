@@ -1,8 +1,8 @@
 """Metrics with Keras 3's names, defaults and numbers; state kept in device buffers.
 
 ``get`` turns what ``compile(metrics=...)`` accepts into a :class:`Metric`: a name (class
-name, snake_case name, or one of Keras's short names ``"mse"``, ``"mae"``, ``"mape"``,
-``"msle"``), a config dict, a class, an instance, or a plain function ``f(y_true, y_pred)``
+name, snake_case name such as ``"binary_crossentropy"`` or ``"kl_divergence"``, or one
+of Keras's short names ``"mse"``, ``"mae"``, ``"mape"``, ``"msle"``, ``"bce"``), a config dict, a class, an instance, or a plain function ``f(y_true, y_pred)``
 (wrapped in :class:`MeanMetricWrapper`). ``resolve`` adds Keras's compile-time rule that
 turns ``"accuracy"`` / ``"acc"`` into the binary, categorical or sparse categorical
 accuracy that fits the target and output shapes.
@@ -45,7 +45,15 @@ from torchseq.metrics.confusion import (
     TruePositives,
 )
 from torchseq.metrics.f_score import F1Score, FBetaScore
+from torchseq.metrics.hinge import CategoricalHinge, Hinge, SquaredHinge
 from torchseq.metrics.metric import Mean, MeanMetricWrapper, Metric, Sum, _snake_case
+from torchseq.metrics.probabilistic import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    KLDivergence,
+    Poisson,
+    SparseCategoricalCrossentropy,
+)
 from torchseq.metrics.regression import (
     CosineSimilarity,
     LogCoshError,
@@ -67,12 +75,17 @@ __all__ = [
     "AUC",
     "Accuracy",
     "BinaryAccuracy",
+    "BinaryCrossentropy",
     "CategoricalAccuracy",
+    "CategoricalCrossentropy",
+    "CategoricalHinge",
     "CosineSimilarity",
     "F1Score",
     "FBetaScore",
     "FalseNegatives",
     "FalsePositives",
+    "Hinge",
+    "KLDivergence",
     "LogCoshError",
     "Mean",
     "MeanAbsoluteError",
@@ -81,11 +94,14 @@ __all__ = [
     "MeanSquaredError",
     "MeanSquaredLogarithmicError",
     "Metric",
+    "Poisson",
     "Precision",
     "Recall",
     "RootMeanSquaredError",
     "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy",
+    "SquaredHinge",
     "Sum",
     "TopKCategoricalAccuracy",
     "TrueNegatives",
@@ -134,11 +150,20 @@ _CLASSES: tuple[type[Metric], ...] = (
     SparseTopKCategoricalAccuracy,
     F1Score,
     FBetaScore,
+    Hinge,
+    SquaredHinge,
+    CategoricalHinge,
+    KLDivergence,
+    Poisson,
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
 )
 # Keras's table: class names, their snake_case, and the short names of loss functions.
 _OBJECTS: dict[str, type[Metric]] = {
     **{cls.__name__: cls for cls in _CLASSES},
     **{_snake_case(cls.__name__): cls for cls in _CLASSES},
+    **{alias: BinaryCrossentropy for alias in ("bce", "BCE")},
     **{alias: MeanSquaredError for alias in ("mse", "MSE")},
     **{alias: MeanAbsoluteError for alias in ("mae", "MAE")},
     **{alias: MeanAbsolutePercentageError for alias in ("mape", "MAPE")},

@@ -27,6 +27,7 @@ from torch.nn.parameter import UninitializedBuffer, is_lazy
 
 from torchseq import config, ops
 from torchseq import initializers as initializers_module
+from torchseq.layers import variables
 from torchseq.utils import naming
 
 __all__ = ["Mean", "MeanMetricWrapper", "Metric", "Sum"]
@@ -117,6 +118,8 @@ class Metric(nn.Module):
         else:
             init = initializers_module.get(initializer or "zeros")
             value = torch.as_tensor(init(tuple(shape), dtype=target), device=device)
+        if not is_lazy(value):
+            variables.attach(value, f"{self.name}/{name}")
         self.register_buffer(name, value, persistent=False)
         self._variable_names.append(name)
         return getattr(self, name)
@@ -179,7 +182,24 @@ class Metric(nn.Module):
         """Give a lazy buffer from ``add_variable(shape=None)`` its shape, filled with zeros."""
         buffer = getattr(self, name)
         buffer.materialize(shape)
-        getattr(self, name).zero_()
+        variables.attach(buffer, f"{self.name}/{name}").zero_()
+
+    def _attach_variables(self) -> None:
+        """Give the state back its Keras variable face after torch replaced a buffer."""
+        for name in self._variable_names:
+            buffer = self._buffers.get(name)
+            if buffer is not None and not is_lazy(buffer):
+                variables.attach(buffer, f"{self.name}/{name}")
+
+    # `.to(device)` replaces the buffers; unpickling rebuilds them as plain tensors.
+    def _apply(self, fn: Any, recurse: bool = True) -> Metric:
+        result = super()._apply(fn, recurse)
+        self._attach_variables()
+        return result
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._attach_variables()
 
 
 class Sum(Metric):

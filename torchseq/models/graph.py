@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from torchseq.layers.layer import Layer, call_with_mask
+from torchseq.layers.layer import Layer
 from torchseq.layers.symbolic import KerasTensor, Node
 from torchseq.utils import tree
 
@@ -39,7 +39,6 @@ class Graph:
         for node in self.nodes:
             self.nodes_by_depth.setdefault(depths[node], []).append(node)
         _check_connected(inputs, self.nodes)
-        self.propagates_masks = any(layer.produces_masks for layer in self.layers)
         input_ids = {id(t) for t in inputs}
         self._steps = [
             node
@@ -50,24 +49,19 @@ class Graph:
     def run(self, values: list[Any], call: Callable[..., Any] | None = None) -> list[Any]:
         """Compute the outputs from input values (tensors, or symbolic tensors).
 
-        ``call(layer, args, kwargs)`` runs one node; by default the layer is called.
+        ``call(layer, args, kwargs)`` runs one node; by default the layer is called, and
+        masks travel on the tensors as ``_keras_mask`` (see ``Layer.__call__``).
         """
         known = {id(tensor): value for tensor, value in zip(self.inputs, values)}
 
         def lookup(arg: Any) -> Any:
             return known[id(arg)] if isinstance(arg, KerasTensor) else arg
 
-        masks: dict[int, Any] = {}
         for node in self._steps:
             args = tree.map_structure(lookup, node.call_args)
             kwargs = tree.map_structure(lookup, node.call_kwargs) if node.call_kwargs else {}
             if call is not None:
                 result = call(node.layer, args, kwargs)
-            elif self.propagates_masks and len(node.input_tensors) == 1 and not kwargs:
-                mask = masks.get(id(node.input_tensors[0]))
-                result, output_mask = call_with_mask(node.layer, args[0], mask)
-                for tensor, value in zip(node.output_tensors, _as_list(output_mask)):
-                    masks[id(tensor)] = value
             else:
                 result = node.layer(*args, **kwargs)
             for tensor, value in zip(node.output_tensors, tree.flatten(result)):
@@ -77,10 +71,6 @@ class Graph:
     def run_symbolic(self, values: list[KerasTensor]) -> list[KerasTensor]:
         """Output specs for symbolic inputs, without adding nodes to the layers."""
         return self.run(values, lambda layer, args, kwargs: layer.compute_output_spec(*args, **kwargs))
-
-
-def _as_list(mask: Any) -> list[Any]:
-    return list(mask) if isinstance(mask, (list, tuple)) else [mask]
 
 
 def _walk(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> tuple[list[Node], dict]:

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from torch import nn
 
-from torchseq.layers.layer import Layer, _to_tensor
+from torchseq.layers.layer import Layer, with_keras_mask
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.symbolic import KerasTensor
 from torchseq.models import functional_config, subclass_config
 from torchseq.models.graph import Graph
+from torchseq.models.layer_list import LayerList
 from torchseq.training.trainer import Trainer
 from torchseq.utils import naming, tree
+
+if TYPE_CHECKING:
+    from typing import Self
 
 __all__ = ["Model", "model_from_json"]
 
@@ -38,7 +43,7 @@ class Model(Trainer, Layer):
         >>> model = Model(x, y)
     """
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Model:
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         model = super().__new__(cls)
         # A subclass without its own get_config() is described by these (Keras's rule).
         arguments = subclass_config.record_init_arguments(cls, args, kwargs)
@@ -80,11 +85,18 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------ structure
 
     @property
-    def layers(self) -> list[Layer]:
+    def layers(self) -> LayerList:
         """The model's layers (a Functional model lists its InputLayers too, as Keras does)."""
         if "layers" in self._modules:
-            return list(self._modules["layers"])
-        return [m for m in self._tracked_modules() if isinstance(m, Layer)]
+            return LayerList(self._modules["layers"])
+        return LayerList(m for m in self._tracked_modules() if isinstance(m, Layer))
+
+    @property
+    def produces_masks(self) -> bool:
+        """Whether a layer inside may create a mask (so an outer model propagates masks)."""
+        if self._graph is not None:
+            return any(layer.produces_masks for layer in self._graph.layers)
+        return super().produces_masks
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """Find a layer by name or by index in ``layers``."""
@@ -170,8 +182,10 @@ class Model(Trainer, Layer):
             raise NotImplementedError(
                 f"Model {type(self).__name__}: a subclassed model must define call()"
             )
-        values = self._graph.run(self._flatten_inputs(inputs))
-        return self._pack_outputs(values)
+        values = self._flatten_inputs(inputs)
+        if mask is not None:
+            values = with_keras_mask(values, tree.flatten(mask))
+        return self._pack_outputs(self._graph.run(values))
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
         if self._graph is None:
@@ -208,7 +222,9 @@ class Model(Trainer, Layer):
                 f"Model {self.name!r} expects {len(expected)} input(s) {names}, received "
                 f"{len(flat)}"
             )
-        return [_to_tensor(value) for value in flat]
+        if any(isinstance(value, np.ndarray) for value in flat):
+            flat = self._convert_inputs(flat)  # the Inputs' dtypes (utils.conversion's rule)
+        return flat
 
     def _pack_outputs(self, values: list[Any]) -> Any:
         leaves = iter(values)

@@ -8,10 +8,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from torchseq.layers.core import Embedding
 from torchseq.layers.input_layer import InputLayer
-from torchseq.layers.layer import Layer, _policy_config, call_with_mask
+from torchseq.layers.layer import Layer, _policy_config, with_keras_mask
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.symbolic import KerasTensor, Node
+from torchseq.models.layer_list import LayerList
 from torchseq.models.model import Model
 from torchseq.utils import naming, tree
 
@@ -21,8 +23,9 @@ __all__ = ["Sequential", "SequentialModel"]
 class SequentialModel(Model):
     """A linear stack of layers, each with one input and one output; mirrors ``keras.Sequential``.
 
-    The input shape can be given up front (``Input(shape=...)`` as first element, or
-    ``input_shape=`` / ``input_dim=`` on the first layer): the model is then built at once,
+    The input shape can be given up front (``Input(shape=...)`` as first element,
+    ``input_shape=`` / ``input_dim=`` on the first layer, or an ``Embedding`` first, which
+    takes token sequences as in Keras 2): the model is then built at once,
     has weights, and every layer has symbolic ``input``/``output``. Otherwise it is built
     by its first call. Any ``torch.nn.Module`` may be added; it is wrapped in
     :class:`~torchseq.layers.TorchModule`.
@@ -48,6 +51,7 @@ class SequentialModel(Model):
         # that state-dict keys read `layers.0.kernel`.
         self._modules["layers"] = nn.ModuleList().train(False)
         self._stack: list[Layer] = []
+        self._produces_masks: bool | None = None
         self._set_input_layer(None)
         self._graph_nodes: list[Node] = []
         self._output_tensor: KerasTensor | None = None
@@ -79,18 +83,20 @@ class SequentialModel(Model):
                 f"{layer.name!r} is already the name of a layer in model {self.name!r} "
                 f"(layers: {taken})"
             )
-        if not self._stack and self._input_layer is None and layer._batch_input_shape is not None:
-            self._set_input(InputLayer(batch_shape=layer._batch_input_shape))
+        if not self._stack and self._input_layer is None:
+            self._set_first_input(layer)
         if self._input_layer is not None:
             self._output_tensor = self._connect(layer, self._current_output())
         self._modules["layers"].append(layer)
         self._stack.append(layer)
+        self._produces_masks = None
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""
         if not self._stack:
             raise TypeError(f"There are no layers in Sequential model {self.name!r} to pop")
         layer = self._stack.pop()
+        self._produces_masks = None
         del self._modules["layers"][-1]
         self._rebuild()
         return layer
@@ -118,6 +124,16 @@ class SequentialModel(Model):
 
     def _build_for(self, input_shapes: Any) -> None:
         self.build(input_shapes)
+
+    def _set_first_input(self, layer: Layer) -> None:
+        """The input a first layer fixes: its ``input_shape=`` (Keras 2 spelling), or, for an
+        ``Embedding``, Keras 2's rule: token sequences of shape ``(input_length,)``, or of any
+        length (``(None,)``) when ``input_length`` is not given."""
+        if isinstance(layer, Embedding):
+            batch_shape = layer._batch_input_shape or (None, None)
+            self._set_input(InputLayer(batch_shape=batch_shape, dtype="int32"))
+        elif layer._batch_input_shape is not None:
+            self._set_input(InputLayer(batch_shape=layer._batch_input_shape))
 
     def _set_input(self, input_layer: InputLayer) -> None:
         if self._input_layer is not None or self._stack:
@@ -183,9 +199,16 @@ class SequentialModel(Model):
         pass  # derived from whether the input shape is known
 
     @property
-    def layers(self) -> list[Layer]:
+    def layers(self) -> LayerList:
         """The layers, without the Input (which is not a layer)."""
-        return list(self._stack)
+        return LayerList(self._stack)
+
+    @property
+    def produces_masks(self) -> bool:
+        # Read on every call: kept until the stack changes.
+        if self._produces_masks is None:
+            self._produces_masks = any(layer.produces_masks for layer in self._stack)
+        return self._produces_masks
 
     @property
     def weights(self) -> list:
@@ -234,8 +257,8 @@ class SequentialModel(Model):
     # ------------------------------------------------------------------ calling
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
-        if mask is not None or any(layer.produces_masks for layer in self._stack):
-            return self._call_masked(inputs, mask)
+        if mask is not None or self.produces_masks:
+            return self._call_layers(with_keras_mask(inputs, mask), 0)
         outputs = inputs
         if type(inputs) is torch.Tensor and self._plain_stack():
             # No hooks anywhere: run each layer's forward directly, skipping the module-call
@@ -248,14 +271,8 @@ class SequentialModel(Model):
             return outputs
         return self._call_layers(outputs, 0)
 
-    def _call_masked(self, inputs: Any, mask: Any) -> Any:
-        """The stack with Keras's mask propagation (a layer's output mask feeds the next)."""
-        outputs = inputs
-        for layer in self._stack:
-            outputs, mask = call_with_mask(layer, outputs, mask)
-        return outputs
-
     def _call_layers(self, outputs: Any, start: int) -> Any:
+        # Through Layer.__call__, which propagates masks (a layer's output mask feeds the next).
         for layer in self._stack[start:]:
             outputs = layer(outputs)
         return outputs
@@ -308,7 +325,7 @@ class SequentialModel(Model):
             ValueError: The config has no ``layers`` list.
         """
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
-            raise ValueError(
+            raise ValueError(  # noqa: TRY004 - a malformed config, as from a damaged file
                 "Sequential.from_config expects a dict with a 'layers' list (and a 'name'), "
                 f"received: {config!r}"
             )

@@ -32,7 +32,7 @@ from torchseq.optimizers._arguments import (
     check_learning_rate,
     check_number,
 )
-from torchseq.optimizers._learning_rate import ScheduleSlot
+from torchseq.optimizers._learning_rate import LearningRateVariable, ScheduleSlot
 from torchseq.optimizers._weight_decay import WeightDecayFilter
 from torchseq.utils.naming import to_snake_case, unique_name
 
@@ -448,12 +448,15 @@ class Optimizer(torch.optim.Optimizer):
         """The rate of the next update: the schedule at :attr:`iterations`, or the set value.
 
         With Keras 2's ``decay`` this is the undecayed rate, as Keras 2's ``lr`` was.
+        It is a :class:`~torchseq.optimizers._learning_rate.LearningRateVariable`: a ``float``
+        that also has Keras's variable methods (``optimizer.learning_rate.assign(0.01)``).
         Setting a number changes every parameter group; setting a schedule or a
         callable replaces the current one.
         """
         if self._rate.schedule is not None:
-            return self._current_rate(self._iteration_count)
-        return self.param_groups[0]["lr"] if self.param_groups else self.defaults["lr"]
+            return LearningRateVariable(self._current_rate(self._iteration_count), self)
+        rate = self.param_groups[0]["lr"] if self.param_groups else self.defaults["lr"]
+        return LearningRateVariable(rate, self)
 
     @learning_rate.setter
     def learning_rate(self, value: LearningRate) -> None:
@@ -631,7 +634,7 @@ class Optimizer(torch.optim.Optimizer):
         schedule = self._rate.schedule
         result = {
             "name": self.name,
-            "learning_rate": self.learning_rate if schedule is None else self._rate.serialize(),
+            "learning_rate": float(self.learning_rate) if schedule is None else self._rate.serialize(),
             "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,

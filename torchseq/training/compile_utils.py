@@ -90,10 +90,20 @@ class LossTracker:
 
 
 class OutputLosses(nn.Module):
-    """The weighted sum of per-output losses, plus the layers' regularization losses."""
+    """The weighted sum of per-output losses, plus the layers' regularization losses.
+
+    With ``added_losses_only=True`` there may be no per-output loss at all: the total is
+    then the sum of the losses the layers add (``add_loss``, regularizers), as Keras 3
+    minimises them after ``compile(optimizer)`` without a loss.
+    """
 
     def __init__(
-        self, loss: Any, loss_weights: Any, output_names: list[str]
+        self,
+        loss: Any,
+        loss_weights: Any,
+        output_names: list[str],
+        *,
+        added_losses_only: bool = False,
     ) -> None:
         super().__init__()
         self.output_names = output_names
@@ -110,7 +120,7 @@ class OutputLosses(nn.Module):
             self.entries.append(
                 (index, _as_keras_loss(loss_fn), 1.0 if weight is None else float(weight))
             )
-        if not self.entries:
+        if not self.entries and not added_losses_only:
             raise ValueError("compile: a loss is needed to train; received loss=None")
         self.multi = len(output_names) > 1
         names = ["loss"] + (
@@ -135,7 +145,12 @@ class OutputLosses(nn.Module):
             term = value if weight == 1.0 else value * weight
             total = term if total is None else total + term
         for penalty in regularization:
-            total = total + penalty
+            total = penalty if total is None else total + penalty
+        if total is None:
+            raise ValueError(
+                "No loss to minimise: compile() was given no loss and the model added none "
+                "in this step (add_loss, regularizers); pass compile(loss=...)"
+            )
         return total, per_output_values
 
     def update_trackers(self, total: torch.Tensor, values: list[torch.Tensor], batch_size: int) -> None:

@@ -6,7 +6,8 @@ objects, lists and dicts of them, Python generators, ``utils.PyDataset`` / ``uti
 ``batches(epoch)`` yields ``(x, y, sample_weight)``.
 
 In-memory arrays are prepared once per adapter, so once per ``fit``: numpy is wrapped without a
-copy, float64 is cast to ``config.floatx()``, ``class_weight`` becomes per-sample weights, and
+copy, each input is cast to the dtype its ``Input`` declares and other float data to the
+model's float dtype (the rule of :mod:`torchseq.utils.conversion`), ``class_weight`` becomes per-sample weights, and
 the data moves to the device (on CUDA: all of it when it fits in half the free memory,
 otherwise it stays in pinned host memory and each batch is copied with ``non_blocking``).
 Then each epoch costs one ``torch.randperm`` and each step one slice or one ``index_select``
@@ -45,6 +46,7 @@ from torchseq.training.data_sources import (
     validate_class_weight,
 )
 from torchseq.utils import tree
+from torchseq.utils.conversion import convert_inputs
 from torchseq.utils.sequence import PyDataset
 
 __all__ = [
@@ -74,6 +76,8 @@ def make_adapter(
     device: torch.device | str | None = None,
     input_names: Sequence[str] | None = None,
     output_names: Sequence[str] | None = None,
+    input_dtypes: Sequence[torch.dtype | None] | None = None,
+    float_dtype: torch.dtype | None = None,
 ) -> DataAdapter:
     """Build the adapter that turns ``fit`` / ``evaluate`` / ``predict`` data into batches.
 
@@ -100,6 +104,10 @@ def make_adapter(
         input_names: The model's input names; keys of a dict ``x`` must be among them.
         output_names: The model's output names; keys of a dict ``y`` or ``sample_weight``
             must be among them.
+        input_dtypes: The dtype each input receives, in input order (``None`` entries:
+            only float data is cast), from ``conversion.data_dtypes``. Defaults to ``None``.
+        float_dtype: The dtype of float data that no ``Input`` declares (targets, sample
+            weights included). Defaults to ``None``: ``config.floatx()``.
 
     Returns:
         A ``DataAdapter`` with ``num_batches``, ``num_samples``, ``batch_size``,
@@ -120,6 +128,8 @@ def make_adapter(
     names = {
         "input_names": None if input_names is None else list(input_names),
         "output_names": None if output_names is None else list(output_names),
+        "input_dtypes": None if input_dtypes is None else list(input_dtypes),
+        "float_dtype": float_dtype,
     }
     source = _source_name(x)
     if source is None:
@@ -245,6 +255,8 @@ class ArrayAdapter(DataAdapter):
         device: torch.device | None,
         input_names: list[str] | None,
         output_names: list[str] | None,
+        input_dtypes: list[torch.dtype | None] | None = None,
+        float_dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__(steps_per_epoch=steps_per_epoch)
         if x is None:
@@ -253,8 +265,19 @@ class ArrayAdapter(DataAdapter):
         check_keys(y, output_names, "y", "output")
         check_keys(sample_weight, output_names, "sample_weight", "output")
         parts = {
-            what: tree.map_structure(lambda value, what=what: _tensor_or_none(value, what), value)
-            for what, value in (("x", x), ("y", y), ("sample_weight", sample_weight))
+            "x": convert_inputs(
+                x,
+                input_dtypes,
+                input_names,
+                lambda value, dtype: _tensor_or_none(value, dtype, float_dtype, "x"),
+            ),
+            **{
+                what: tree.map_structure(
+                    lambda value, what=what: _tensor_or_none(value, None, float_dtype, what),
+                    value,
+                )
+                for what, value in (("y", y), ("sample_weight", sample_weight))
+            },
         }
         self.num_samples = _count_samples(parts)
         if self.num_samples == 0:
@@ -400,8 +423,12 @@ def _count_samples(parts: dict[str, Any]) -> int:
     return distinct.pop()
 
 
-def _tensor_or_none(value: Any, what: str) -> torch.Tensor | None:
-    return None if value is None else to_tensor(value, what=what)
+def _tensor_or_none(
+    value: Any, dtype: torch.dtype | None, float_dtype: torch.dtype | None, what: str
+) -> torch.Tensor | None:
+    if value is None:
+        return None
+    return to_tensor(value, dtype, float_dtype=float_dtype, what=what)
 
 
 def _sliceable(value: Any, what: str) -> Any:

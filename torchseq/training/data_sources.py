@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import itertools
 import numbers
-import sys
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -25,6 +23,7 @@ from torch.utils.data import DataLoader, IterableDataset
 
 from torchseq import config
 from torchseq.utils import tree
+from torchseq.utils.conversion import as_numpy, convert_inputs, to_tensor
 from torchseq.utils.sequence import PyDataset
 
 __all__ = [
@@ -167,29 +166,36 @@ class BatchConverter:
         class_weight: Mapping[Any, float] | None = None,
         input_names: list[str] | None = None,
         output_names: list[str] | None = None,
+        input_dtypes: list[torch.dtype | None] | None = None,
+        float_dtype: torch.dtype | None = None,
     ) -> None:
         self._device = device
         self._non_blocking = device is not None and device.type != "cpu"
         self._class_weight = class_weight
         self._input_names = input_names
         self._output_names = output_names
+        self._input_dtypes = input_dtypes
+        self._float_dtype = float_dtype
 
     def __call__(self, batch: Any) -> Batch:
         x, y, sample_weight = unpack_batch(batch)
         check_keys(x, self._input_names, "x", "input")
         check_keys(y, self._output_names, "y", "output")
         check_keys(sample_weight, self._output_names, "sample_weight", "output")
-        x, y, sample_weight = tree.map_structure(self._to_device, (x, y, sample_weight))
+        x = convert_inputs(x, self._input_dtypes, self._input_names, self._to_device)
+        y, sample_weight = tree.map_structure(
+            lambda value: self._to_device(value, None), (y, sample_weight)
+        )
         if self._class_weight is not None:
             sample_weight = combine_weights(sample_weight, class_weights_for(y, self._class_weight))
         return x, y, sample_weight
 
-    def _to_device(self, value: Any) -> torch.Tensor | None:
+    def _to_device(self, value: Any, dtype: torch.dtype | None) -> torch.Tensor | None:
         if value is None:
             return None
-        if isinstance(value, (numbers.Number, np.generic)):
+        if isinstance(value, (numbers.Number, np.generic)):  # a scalar in a batch: a 0-d array
             value = np.asarray(value)
-        tensor = to_tensor(value, what="a batch")
+        tensor = to_tensor(value, dtype, float_dtype=self._float_dtype, what="a batch")
         if self._device is None:
             return tensor
         return tensor.to(self._device, non_blocking=self._non_blocking)
@@ -302,25 +308,6 @@ def unpack_batch(batch: Any) -> Batch:
     return (*batch, *(None,) * (3 - len(batch)))
 
 
-def to_tensor(value: Any, *, what: str) -> torch.Tensor:
-    """A numpy array, pandas object or tensor as a tensor, sharing memory where it can.
-
-    float64 becomes ``config.floatx()`` (Keras does the same); other dtypes are kept, so
-    integer labels stay integers.
-
-    Raises:
-        TypeError: For anything else, or an array of non-numeric dtype.
-    """
-    if isinstance(value, torch.Tensor):
-        tensor = value
-    else:
-        tensor = _from_numpy(as_numpy(value, what=what), what=what)
-    floatx = config.standardize_dtype(None)
-    if tensor.dtype == torch.float64 and floatx != torch.float64:
-        tensor = tensor.to(floatx)
-    return tensor
-
-
 def check_keys(structure: Any, names: list[str] | None, what: str, kind: str) -> None:
     """Refuse dict keys that name no model input (``kind="input"``) or output.
 
@@ -414,39 +401,6 @@ def combine_weights(sample_weight: Any, class_weights: torch.Tensor) -> torch.Te
         )
     extra = sample_weight.ndim - class_weights.ndim
     return sample_weight * class_weights.reshape(class_weights.shape + (1,) * max(extra, 0))
-
-
-def as_numpy(value: Any, *, what: str) -> np.ndarray:
-    """A numpy array as is, a pandas DataFrame or Series through ``to_numpy()``.
-
-    Raises:
-        TypeError: For anything else.
-    """
-    if isinstance(value, np.ndarray):
-        return value
-    pandas = sys.modules.get("pandas")  # a pandas object implies pandas is imported
-    if pandas is not None and isinstance(value, (pandas.DataFrame, pandas.Series)):
-        return value.to_numpy()
-    raise TypeError(
-        f"{what} must be numpy arrays, torch tensors or pandas objects (or lists / dicts of "
-        f"them), received: {type(value).__name__}"
-    )
-
-
-def _from_numpy(array: np.ndarray, *, what: str) -> torch.Tensor:
-    if array.dtype.kind not in "biufc":
-        raise TypeError(
-            f"{what} must hold numbers (bool, int, float or complex), received a numpy array "
-            f"of dtype {array.dtype}"
-        )
-    if not array.dtype.isnative or any(stride < 0 for stride in array.strides):
-        array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("="))
-    if array.flags.writeable:
-        return torch.from_numpy(array)
-    # Sharing a read-only array is safe: adapters only read from it (by slicing or gathering).
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The given NumPy array is not writable")
-        return torch.from_numpy(array)
 
 
 def _length_of(obj: Any) -> int | None:

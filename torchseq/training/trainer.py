@@ -29,7 +29,7 @@ from torchseq.training.stateful import (
     states_kept,
     warn_not_shuffled,
 )
-from torchseq.utils import tree
+from torchseq.utils import conversion, tree
 from torchseq.utils.logs import pythonify_logs
 
 __all__ = ["Trainer"]
@@ -168,7 +168,7 @@ class Trainer:
 
         arguments = deserialize_keras_object(config)
         if not isinstance(arguments, dict):
-            raise ValueError(f"compile_from_config expects a dict, received: {config!r}")
+            raise TypeError(f"compile_from_config expects a dict, received: {config!r}")
         self.compile(**arguments)
 
     @property
@@ -292,6 +292,9 @@ class Trainer:
         validation_steps: int | None = None,
         validation_batch_size: int | None = None,
         validation_freq: int | list[int] = 1,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
         **kwargs: Any,
     ) -> History:
         """Train for ``epochs`` epochs (``epochs`` is the index of the last one).
@@ -304,13 +307,18 @@ class Trainer:
 
         Returns the ``History`` callback: ``history.history`` maps each log name (sorted)
         to its per-epoch values.
+
+        ``max_queue_size``, ``workers`` and ``use_multiprocessing`` are Keras 2's options for
+        loading generator batches in parallel; they are checked and accepted, and batches
+        are loaded on the calling thread (for parallel loading, pass a
+        ``torch.utils.data.DataLoader`` with ``num_workers``). ``compile`` without a loss
+        trains on the losses the model adds (``add_loss``, regularizers).
         """
         epochs = kwargs.pop("nb_epoch", epochs)
         if kwargs:
             raise TypeError(f"fit got unexpected keyword argument(s) {sorted(kwargs)}")
+        _check_loader_options(max_queue_size, workers, use_multiprocessing)
         state = self._state("fit")
-        if state.loss is None:
-            raise ValueError("fit needs a loss: call compile(loss=...) first")
         batch_size = _check_batch_size(batch_size)
         validation_batch_size = _check_batch_size(validation_batch_size)
         _check_validation_freq(validation_freq)
@@ -346,6 +354,12 @@ class Trainer:
                 None,
             )
         self._prepare(adapter)
+        if state.loss is None:
+            raise ValueError(
+                f"fit: model {self.name!r} has nothing to minimise: compile() was given no "
+                "loss and the model adds none (add_loss, regularizers). Pass a loss, e.g. "
+                "model.compile(optimizer='rmsprop', loss='mse')"
+            )
         if unfixed:  # the first batch has fixed the batch size now
             stateful_batch_size("fit", stateful_layer(self), batch_size, parts)
         if stateful is not None and shuffle is not asked_to_shuffle:
@@ -409,11 +423,19 @@ class Trainer:
         steps: int | None = None,
         callbacks: list | None = None,
         return_dict: bool = False,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
         **kwargs: Any,
     ) -> Any:
-        """Loss (and metrics) on the data: the loss alone, ``[loss, *metrics]``, or a dict."""
+        """Loss (and metrics) on the data: the loss alone, ``[loss, *metrics]``, or a dict.
+
+        ``max_queue_size``, ``workers`` and ``use_multiprocessing`` are accepted as in
+        :meth:`fit`.
+        """
         if kwargs:
             raise TypeError(f"evaluate got unexpected keyword argument(s) {sorted(kwargs)}")
+        _check_loader_options(max_queue_size, workers, use_multiprocessing)
         self._state("evaluate")
         batch_size = _check_batch_size(batch_size)
         stateful = stateful_layer(self)
@@ -454,24 +476,26 @@ class Trainer:
         verbose: Any = "auto",
         steps: int | None = None,
         callbacks: list | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
         **kwargs: Any,
     ) -> Any:
-        """Model outputs as numpy arrays (a list or dict of them for several outputs)."""
+        """Model outputs as numpy arrays (a list or dict of them for several outputs).
+
+        ``max_queue_size``, ``workers`` and ``use_multiprocessing`` are accepted as in
+        :meth:`fit`.
+        """
         if kwargs:
             raise TypeError(f"predict got unexpected keyword argument(s) {sorted(kwargs)}")
+        _check_loader_options(max_queue_size, workers, use_multiprocessing)
         batch_size = _check_batch_size(batch_size)
         stateful = stateful_layer(self)
         if stateful is not None:
             batch_size = stateful_batch_size("predict", stateful, batch_size, [("x", x)])
         adapter = data_module.make_adapter(
-            x,
-            None,
-            None,
-            batch_size=batch_size,
-            steps_per_epoch=steps,
-            shuffle=False,
-            device=self._device(),
-            input_names=self._input_names_for_data(),
+            x, None, None, batch_size=batch_size, steps_per_epoch=steps, shuffle=False,
+            **self._data_arguments(),
         )
         verbose = 1 if verbose == "auto" else int(verbose)
         callback_list = CallbackList(
@@ -520,8 +544,13 @@ class Trainer:
         return self._on_batch(self.test_step, False, x, y, sample_weight, None, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
+        """Model outputs for one batch, as numpy arrays (data converted as ``predict`` does)."""
+        adapter = data_module.make_adapter(
+            x, batch_size=_num_samples(x), shuffle=False, **self._data_arguments()
+        )
+        bx, _, _ = adapter.peek()
         with training_mode(self, False), torch.no_grad():
-            return _concatenate_to_numpy([self.predict_step(_as_tensors(x))])
+            return _concatenate_to_numpy([self.predict_step(bx)])
 
     def _on_batch(
         self,
@@ -550,17 +579,83 @@ class Trainer:
         ordered = [values[name] for name in self.metrics_names]
         return ordered[0] if len(ordered) == 1 else ordered
 
-    # Keras 2 names for the same single code paths.
+    # Keras 2 names for the same single code paths, with seed 004's signatures.
     def fit_generator(
-        self, generator: Any, steps_per_epoch: int | None = None, **kwargs: Any
+        self,
+        generator: Any,
+        steps_per_epoch: int | None = None,
+        epochs: int = 1,
+        verbose: Any = 1,
+        callbacks: list | None = None,
+        validation_data: Any = None,
+        validation_steps: int | None = None,
+        class_weight: dict | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        shuffle: Any = True,
+        initial_epoch: int = 0,
+        **kwargs: Any,
     ) -> History:
-        return self.fit(generator, steps_per_epoch=steps_per_epoch, **kwargs)
+        """Keras 2's name for :meth:`fit` on a generator, ``PyDataset`` or loader."""
+        return self.fit(
+            generator,
+            steps_per_epoch=steps_per_epoch,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_data=validation_data,
+            validation_steps=validation_steps,
+            class_weight=class_weight,
+            max_queue_size=max_queue_size,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            shuffle=shuffle,
+            initial_epoch=initial_epoch,
+            **kwargs,
+        )
 
-    def evaluate_generator(self, generator: Any, steps: int | None = None, **kwargs: Any) -> Any:
-        return self.evaluate(generator, steps=steps, **kwargs)
+    def evaluate_generator(
+        self,
+        generator: Any,
+        steps: int | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose: Any = 0,
+        **kwargs: Any,
+    ) -> Any:
+        """Keras 2's name for :meth:`evaluate` on batches (silent by default, as in Keras 2)."""
+        return self.evaluate(
+            generator,
+            steps=steps,
+            max_queue_size=max_queue_size,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            verbose=verbose,
+            **kwargs,
+        )
 
-    def predict_generator(self, generator: Any, steps: int | None = None, **kwargs: Any) -> Any:
-        return self.predict(generator, steps=steps, **kwargs)
+    def predict_generator(
+        self,
+        generator: Any,
+        steps: int | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose: Any = 0,
+        **kwargs: Any,
+    ) -> Any:
+        """Keras 2's name for :meth:`predict` on batches (silent by default, as in Keras 2)."""
+        return self.predict(
+            generator,
+            steps=steps,
+            max_queue_size=max_queue_size,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            verbose=verbose,
+            **kwargs,
+        )
 
     # ------------------------------------------------------------------ helpers
 
@@ -586,9 +681,8 @@ class Trainer:
             steps_per_epoch=steps,
             shuffle=shuffle,
             class_weight=class_weight,
-            device=self._device(),
-            input_names=self._input_names_for_data(),
             output_names=self._compile_state.output_names,
+            **self._data_arguments(),
         )
 
     def _prepare(self, adapter: Any) -> None:
@@ -615,6 +709,9 @@ class Trainer:
         state.metrics.to(device)
         if state.parameters is None:
             self._attach_optimizer()
+        if state.loss is None and state.regularized:  # compile(optimizer) and add_loss
+            state.loss = OutputLosses(None, None, state.output_names, added_losses_only=True)
+            state.loss.to(device)
         state.ready = True
 
     def _targets(self, y: Any, sample_weight: Any) -> tuple[list, list]:
@@ -653,6 +750,41 @@ class Trainer:
         names = getattr(self, "input_names", None)
         return list(names) if names else None
 
+    def _data_arguments(self) -> dict[str, Any]:
+        """Where data goes and in which dtypes: ``make_adapter``'s model-given arguments."""
+        input_dtypes, float_dtype = self._data_dtypes()
+        return {
+            "device": self._device(),
+            "input_names": self._input_names_for_data(),
+            "input_dtypes": input_dtypes,
+            "float_dtype": float_dtype,
+        }
+
+    def _data_dtypes(self) -> tuple[list[torch.dtype | None] | None, torch.dtype]:
+        """The dtype each input receives and that of other float data (``data_dtypes``'s rule)."""
+        declared = None
+        if self._input_names_for_data():
+            declared = [tensor.dtype for tensor in tree.flatten(self.inputs)]
+        weights_dtype = next(
+            (p.dtype for p in self.parameters() if p.dtype.is_floating_point), None
+        )
+        return conversion.data_dtypes(declared, weights_dtype)
+
+    def _convert_inputs(self, inputs: Any) -> Any:
+        """numpy data given to ``model(...)``, cast to its input's dtype (tensors pass as is)."""
+        if not any(isinstance(leaf, np.ndarray) for leaf in tree.flatten(inputs)):
+            return inputs
+        input_dtypes, float_dtype = self._data_dtypes()
+
+        def convert(value: Any, dtype: torch.dtype | None) -> Any:
+            if not isinstance(value, np.ndarray):
+                return value
+            return conversion.to_tensor(value, dtype, float_dtype=float_dtype)
+
+        return conversion.convert_inputs(
+            inputs, input_dtypes, self._input_names_for_data(), convert
+        )
+
     def reset_states(self) -> None:
         """Clear the state of every stateful layer (stateful RNNs), as Keras's model does."""
         for module in self.modules():
@@ -677,6 +809,24 @@ def _check_batch_size(batch_size: Any) -> int | None:
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, received: batch_size={batch_size!r}")
     return batch_size
+
+
+def _check_loader_options(max_queue_size: Any, workers: Any, use_multiprocessing: Any) -> None:
+    """Keras 2's loader options: ints ``max_queue_size >= 1``, ``workers >= 0`` and a bool."""
+    for name, value, least in (("max_queue_size", max_queue_size, 1), ("workers", workers, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(
+                f"{name} must be an int, received: {name}={value!r} of type "
+                f"{type(value).__name__}"
+            )
+        if value < least:
+            raise ValueError(f"{name} must be at least {least}, received: {name}={value}")
+    if not isinstance(use_multiprocessing, (bool, np.bool_)):
+        raise TypeError(
+            "use_multiprocessing must be a bool, received: "
+            f"use_multiprocessing={use_multiprocessing!r} of type "
+            f"{type(use_multiprocessing).__name__}"
+        )
 
 
 def _check_validation_freq(validation_freq: Any) -> None:
@@ -710,10 +860,6 @@ def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:
     if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
         return (*validation_data, None)[:3]
     return validation_data, None, None
-
-
-def _as_tensors(x: Any) -> Any:
-    return tree.map_structure(lambda v: torch.as_tensor(v) if isinstance(v, np.ndarray) else v, x)
 
 
 def _concatenate(batches: list[Any]) -> Any:

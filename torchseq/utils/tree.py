@@ -1,4 +1,8 @@
-"""Nested structures of lists, tuples and dicts: flatten and map."""
+"""Nested structures of lists, tuples (named ones too) and dicts: flatten and map.
+
+A namedtuple is a sequence of its fields, in order, and mapping keeps its type, as Keras 3's
+``keras.tree`` does.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ def map_structure(fn: Callable[[Any], Any], structure: Any) -> Any:
     if isinstance(structure, dict):
         return {key: map_structure(fn, value) for key, value in structure.items()}
     if isinstance(structure, (list, tuple)):
-        return type(structure)(map_structure(fn, value) for value in structure)
+        return sequence_like(structure, [map_structure(fn, value) for value in structure])
     return fn(structure)
 
 
@@ -39,7 +43,7 @@ def map_shapes(fn: Callable[[tuple], Any], shapes: Any) -> Any:
         return {key: map_shapes(fn, value) for key, value in shapes.items()}
     if is_shape(shapes):
         return fn(tuple(shapes))
-    return type(shapes)(map_shapes(fn, value) for value in shapes)
+    return sequence_like(shapes, [map_shapes(fn, value) for value in shapes])
 
 
 def flatten_shapes(shapes: Any) -> list[tuple]:
@@ -47,3 +51,13 @@ def flatten_shapes(shapes: Any) -> list[tuple]:
     found: list[tuple] = []
     map_shapes(found.append, shapes)
     return found
+
+
+def sequence_like(sequence: list | tuple, items: list[Any]) -> list | tuple:
+    """A sequence of the same type as ``sequence`` holding ``items``.
+
+    A namedtuple takes its fields as positional arguments, other sequences an iterable.
+    """
+    if isinstance(sequence, tuple) and hasattr(sequence, "_fields"):
+        return type(sequence)(*items)
+    return type(sequence)(items)
