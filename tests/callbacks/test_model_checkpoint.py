@@ -160,7 +160,9 @@ def test_keras_loads_the_saved_model(tmp_path):
     model, x = fit_with_checkpoint(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras")
     expected = model.predict(x, verbose=0)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(x)), expected, rtol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(x)), expected, rtol=1e-5, atol=1e-6
+    )  # two libraries: float32 rounding differs near zero
 
 
 def test_a_failed_write_leaves_the_previous_file_and_no_temporary_files(tmp_path):
