@@ -15,14 +15,14 @@ from __future__ import annotations
 import torch
 
 from torchseq.losses.hinges import categorical_hinge, hinge, squared_hinge
-from torchseq.metrics.probabilistic import _LossMetric
+from torchseq.metrics.metric import FixedFunctionMean
 
 __all__ = ["CategoricalHinge", "Hinge", "SquaredHinge"]
 
 DType = str | torch.dtype | None
 
 
-class Hinge(_LossMetric):
+class Hinge(FixedFunctionMean):
     """Mean hinge loss; mirrors ``keras.metrics.Hinge``.
 
     Args:
@@ -34,7 +34,7 @@ class Hinge(_LossMetric):
         super().__init__(hinge, name=name, dtype=dtype)
 
 
-class SquaredHinge(_LossMetric):
+class SquaredHinge(FixedFunctionMean):
     """Mean squared hinge loss; mirrors ``keras.metrics.SquaredHinge``.
 
     Args:
@@ -46,7 +46,7 @@ class SquaredHinge(_LossMetric):
         super().__init__(squared_hinge, name=name, dtype=dtype)
 
 
-class CategoricalHinge(_LossMetric):
+class CategoricalHinge(FixedFunctionMean):
     """Mean categorical hinge loss; mirrors ``keras.metrics.CategoricalHinge``.
 
     Args:

@@ -326,6 +326,17 @@ class MeanMetricWrapper(Mean):
         return cls(**config)
 
 
+class FixedFunctionMean(MeanMetricWrapper):
+    """The mean of one fixed function (a built-in metric such as ``MeanSquaredError``).
+
+    Its config lists only the constructor's arguments (name, dtype and the function's
+    options), so the class rebuilds itself from it as Keras's built-in metrics do.
+    """
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype, **self._fn_kwargs}
+
+
 def reduce_to_samplewise(
     metric: Metric, values: Any, sample_weight: Any, reduce_fn: Callable[..., torch.Tensor]
 ) -> tuple[torch.Tensor, Any]:

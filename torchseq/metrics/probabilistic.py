@@ -24,7 +24,11 @@ from torchseq.losses.crossentropy import (
     sparse_categorical_crossentropy,
 )
 from torchseq.losses.probabilistic import kl_divergence, poisson
-from torchseq.metrics.metric import Mean, MeanMetricWrapper, squeeze_or_expand_to_same_rank
+from torchseq.metrics.metric import (
+    FixedFunctionMean,
+    Mean,
+    squeeze_or_expand_to_same_rank,
+)
 
 __all__ = [
     "BinaryCrossentropy",
@@ -37,14 +41,7 @@ __all__ = [
 DType = str | torch.dtype | None
 
 
-class _LossMetric(MeanMetricWrapper):
-    """The mean of a loss function; its config lists only the constructor's arguments."""
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype, **self._fn_kwargs}
-
-
-class KLDivergence(_LossMetric):
+class KLDivergence(FixedFunctionMean):
     """Mean Kullback-Leibler divergence; mirrors ``keras.metrics.KLDivergence``.
 
     Args:
@@ -56,7 +53,7 @@ class KLDivergence(_LossMetric):
         super().__init__(kl_divergence, name=name, dtype=dtype)
 
 
-class Poisson(_LossMetric):
+class Poisson(FixedFunctionMean):
     """Mean Poisson loss; mirrors ``keras.metrics.Poisson``.
 
     Args:
@@ -68,7 +65,7 @@ class Poisson(_LossMetric):
         super().__init__(poisson, name=name, dtype=dtype)
 
 
-class BinaryCrossentropy(_LossMetric):
+class BinaryCrossentropy(FixedFunctionMean):
     """Mean binary crossentropy; mirrors ``keras.metrics.BinaryCrossentropy``.
 
     Args:
@@ -94,7 +91,7 @@ class BinaryCrossentropy(_LossMetric):
         )
 
 
-class CategoricalCrossentropy(_LossMetric):
+class CategoricalCrossentropy(FixedFunctionMean):
     """Mean categorical crossentropy; mirrors ``keras.metrics.CategoricalCrossentropy``.
 
     Args:
@@ -123,7 +120,7 @@ class CategoricalCrossentropy(_LossMetric):
         )
 
 
-class SparseCategoricalCrossentropy(_LossMetric):
+class SparseCategoricalCrossentropy(FixedFunctionMean):
     """Mean sparse categorical crossentropy; mirrors Keras's metric of that name.
 
     Args:

@@ -19,7 +19,11 @@ from typing import Any
 import torch
 
 from torchseq import config, ops
-from torchseq.metrics.metric import Mean, MeanMetricWrapper, squeeze_or_expand_to_same_rank
+from torchseq.metrics.metric import (
+    FixedFunctionMean,
+    Mean,
+    squeeze_or_expand_to_same_rank,
+)
 
 __all__ = [
     "CosineSimilarity",
@@ -85,14 +89,7 @@ def cosine_similarity(y_true: torch.Tensor, y_pred: torch.Tensor, axis: int = -1
     return torch.sum(ops.normalize(y_true, axis=axis) * ops.normalize(y_pred, axis=axis), dim=axis)
 
 
-class _ErrorMetric(MeanMetricWrapper):
-    """A mean of a fixed per-sample function, configured by name and dtype only."""
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": self.dtype}
-
-
-class MeanSquaredError(_ErrorMetric):
+class MeanSquaredError(FixedFunctionMean):
     """Mean of ``mean_squared_error``; mirrors ``keras.metrics.MeanSquaredError``.
 
     Args:
@@ -104,7 +101,7 @@ class MeanSquaredError(_ErrorMetric):
         super().__init__(mean_squared_error, name=name, dtype=dtype)
 
 
-class MeanAbsoluteError(_ErrorMetric):
+class MeanAbsoluteError(FixedFunctionMean):
     """Mean of ``mean_absolute_error``; mirrors ``keras.metrics.MeanAbsoluteError``.
 
     Args:
@@ -116,7 +113,7 @@ class MeanAbsoluteError(_ErrorMetric):
         super().__init__(mean_absolute_error, name=name, dtype=dtype)
 
 
-class MeanAbsolutePercentageError(_ErrorMetric):
+class MeanAbsolutePercentageError(FixedFunctionMean):
     """Mean of ``mean_absolute_percentage_error``; mirrors Keras's metric of that name.
 
     Args:
@@ -128,7 +125,7 @@ class MeanAbsolutePercentageError(_ErrorMetric):
         super().__init__(mean_absolute_percentage_error, name=name, dtype=dtype)
 
 
-class MeanSquaredLogarithmicError(_ErrorMetric):
+class MeanSquaredLogarithmicError(FixedFunctionMean):
     """Mean of ``mean_squared_logarithmic_error``; mirrors Keras's metric of that name.
 
     Args:
@@ -140,7 +137,7 @@ class MeanSquaredLogarithmicError(_ErrorMetric):
         super().__init__(mean_squared_logarithmic_error, name=name, dtype=dtype)
 
 
-class LogCoshError(_ErrorMetric):
+class LogCoshError(FixedFunctionMean):
     """Mean of ``log_cosh``; mirrors ``keras.metrics.LogCoshError``.
 
     Args:
@@ -152,7 +149,7 @@ class LogCoshError(_ErrorMetric):
         super().__init__(log_cosh, name=name, dtype=dtype)
 
 
-class CosineSimilarity(_ErrorMetric):
+class CosineSimilarity(FixedFunctionMean):
     """Mean cosine similarity; mirrors ``keras.metrics.CosineSimilarity``.
 
     Args:
@@ -165,6 +162,10 @@ class CosineSimilarity(_ErrorMetric):
         self, name: str = "cosine_similarity", dtype: DType = None, axis: int = -1
     ) -> None:
         super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)
+
+    def get_config(self) -> dict[str, Any]:
+        # As Keras writes it: without ``axis``.
+        return {"name": self.name, "dtype": self.dtype}
 
 
 class RootMeanSquaredError(Mean):
