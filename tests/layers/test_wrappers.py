@@ -425,7 +425,7 @@ def test_torch_module_with_several_inputs_in_a_functional_model() -> None:
 def test_torch_module_follows_the_float64_module_dtype() -> None:
     layer = TorchModule(nn.Linear(3, 2).double())
     assert layer.dtype == "float64"
-    assert layer(Input(shape=(3,), dtype="float64")).dtype == torch.float64
+    assert layer(Input(shape=(3,), dtype="float64")).dtype == "float64"
 
 
 # ---------------------------------------------------------------------- TorchModule modes

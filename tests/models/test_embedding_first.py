@@ -28,7 +28,7 @@ def test_input_length_fixes_the_number_of_tokens():
     model.add(keras.layers.Dense(1))
     assert tuple(model.input_shape) == (None, 10)
     assert tuple(model.layers[-1].kernel.shape) == (640, 1)
-    assert model.inputs[0].dtype.is_floating_point is False
+    assert model.inputs[0].dtype == "int32"
 
 
 def test_an_embedding_after_the_first_layer_or_after_an_input_changes_nothing():

@@ -39,7 +39,14 @@ def conv_sequential():
     )
 
 
-BUILDERS = [seed_mlp, functional_two_branches]
+def functional_with_ops():
+    inputs = keras.Input((20,))
+    hidden = keras.ops.tanh(keras.layers.Dense(8)(inputs)) * 2.0
+    shifted = hidden - keras.ops.mean(inputs, axis=-1, keepdims=True)
+    return keras.Model(inputs, keras.layers.Dense(3)(shifted[:, :6]))
+
+
+BUILDERS = [seed_mlp, functional_two_branches, functional_with_ops]
 
 
 def inputs_for(model, batch=5):
@@ -78,8 +85,9 @@ def test_model_layers_is_a_list_copy_and_a_module_list():
     assert isinstance(model.layers[:2] + [keras.layers.Dense(1)], list)
 
 
-def test_the_seed_mlp_compiles_without_graph_breaks():
-    model = seed_mlp()
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_models_compile_without_graph_breaks(builder):
+    model = builder()
     explanation = torch._dynamo.explain(model)(inputs_for(model))
     assert explanation.graph_break_count == 0, explanation.break_reasons
 

@@ -242,13 +242,6 @@ def test_unknown_class_loads_from_custom_objects():
     assert isinstance(model.get_layer("hidden"), layers.Dense)
 
 
-def test_keras_operation_node_is_refused_clearly():
-    x = keras.Input((3,), name="x")
-    config = as_json(keras.Model(x, keras.ops.add(x, 1.0)).get_config())
-    with pytest.raises(ValueError, match=r"'add' is a keras\.ops operation"):
-        torchseq.Model.from_config(config)
-
-
 @pytest.mark.parametrize(
     ("corrupt", "message"),
     [

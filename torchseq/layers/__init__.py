@@ -1,5 +1,6 @@
 """Keras layers as torch modules; mirrors ``keras.layers``."""
 
+from torchseq.layers import operation  # noqa: F401 - lets keras.ops build graph nodes
 from torchseq.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from torchseq.layers.activity_regularization import ActivityRegularization
 from torchseq.layers.attention import AdditiveAttention, Attention

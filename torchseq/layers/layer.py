@@ -125,12 +125,19 @@ class Layer(LazyModuleMixin, nn.Module):
     # Whether ``compute_mask`` comes from a class outside torchseq (set per class below, so
     # that asking costs an attribute read on the training step's path).
     _users_compute_mask = False
+    _fills_training = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         owner = next(klass for klass in cls.__mro__ if "compute_mask" in klass.__dict__)
         cls._users_compute_mask = owner is not Layer and not owner.__module__.startswith(
             "torchseq."
+        )
+        # A call(..., training=None) of yours receives the mode the layer runs in, as Keras
+        # passes the outer call's training flag (torchseq's own layers read self.training).
+        owner = next(klass for klass in cls.__mro__ if "call" in klass.__dict__)
+        cls._fills_training = not owner.__module__.startswith("torchseq.") and (
+            "training" in inspect.signature(owner.call).parameters
         )
 
     def __init__(
@@ -475,6 +482,8 @@ class Layer(LazyModuleMixin, nn.Module):
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        if self._fills_training and "training" not in kwargs:
+            kwargs["training"] = self.training
         outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
             batch = outputs.shape[0] if outputs.ndim else 1
@@ -939,7 +948,7 @@ def _fake_probe(leaf: Any) -> Any:
     """A zero tensor standing in for a symbolic one (unknown sizes as 2), for a quick probe."""
     if not isinstance(leaf, KerasTensor):
         return leaf
-    return torch.zeros([2 if dim is None else dim for dim in leaf.shape], dtype=leaf.dtype, device="meta")
+    return torch.zeros([2 if dim is None else dim for dim in leaf.shape], dtype=leaf.torch_dtype, device="meta")
 
 
 def _set_masks(outputs: Any, masks: Any) -> None:

@@ -39,6 +39,16 @@ def serialize_layer(layer: Layer, *, include_build_config: bool = True) -> dict[
             cell): the outer layer's build builds it, so its config reads the same built
             or not.
     """
+    from torchseq.layers.operation import Operation
+
+    if isinstance(layer, Operation):
+        spec = layer.spec
+        return {
+            "module": spec.keras_module,
+            "class_name": spec.class_name,
+            "config": layer.get_config(),
+            "registered_name": spec.class_name,
+        }
     class_name = _class_name(type(layer))
     public_module = _public_module_of(type(layer), class_name)
     serialized = {

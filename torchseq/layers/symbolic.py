@@ -7,8 +7,10 @@ Functional model can find the path from its outputs back to its inputs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -25,6 +27,9 @@ __all__ = ["KerasTensor", "Node", "infer_output_spec", "is_symbolic"]
 class KerasTensor:
     """A placeholder for a tensor: shape and dtype, no data.
 
+    Python operators and ``keras.ops`` functions on a KerasTensor add nodes to the graph a
+    Functional model runs (``x[:, 0]``, ``x * 2``, ``ops.mean(x, axis=1)``).
+
     Args:
         shape: The full shape, batch dimension first; ``None`` marks an unknown size.
         dtype: A torch dtype or a Keras dtype name.
@@ -33,10 +38,15 @@ class KerasTensor:
 
     def __init__(self, shape: tuple, dtype: Any = None, name: str | None = None) -> None:
         self.shape = tuple(None if dim is None else int(dim) for dim in shape)
-        self.dtype = config.standardize_dtype(dtype)
+        self.torch_dtype = config.standardize_dtype(dtype)
         self.name = name
         self.node: Node | None = None
         self.tensor_index = 0
+
+    @property
+    def dtype(self) -> str:
+        """The Keras dtype name, e.g. ``"float32"`` (``torch_dtype`` is the torch dtype)."""
+        return config.dtype_name(self.torch_dtype)
 
     @property
     def ndim(self) -> int:
@@ -54,7 +64,96 @@ class KerasTensor:
 
     def __repr__(self) -> str:
         name = f", name={self.name}" if self.name else ""
-        return f"<KerasTensor shape={self.shape}, dtype={config.dtype_name(self.dtype)}{name}>"
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}{name}>"
+
+    # ------------------------------------------------------------ no data to give
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "A KerasTensor is symbolic (a shape and a dtype, no values) and cannot be used as "
+            "a boolean; use keras.ops.cond or compute inside a layer's call()"
+        )
+
+    def __iter__(self) -> Any:
+        raise TypeError(
+            f"A KerasTensor cannot be iterated over (shape {self.shape}); index it "
+            "(x[:, 0]) or use keras.ops.unstack"
+        )
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        raise TypeError(
+            "A KerasTensor is symbolic (a shape and a dtype, no values) and cannot become a "
+            "numpy array; compute on real tensors inside a layer's call() instead"
+        )
+
+    def __int__(self) -> int:
+        raise TypeError("A KerasTensor is symbolic and has no value to convert to an int")
+
+    def __float__(self) -> float:
+        raise TypeError("A KerasTensor is symbolic and has no value to convert to a float")
+
+    # ------------------------------------------------------------ operators: graph nodes
+
+    def __getitem__(self, key: Any) -> KerasTensor:
+        return _ops().get_item(self, key)
+
+    def reshape(self, newshape: Any) -> KerasTensor:
+        return _ops().reshape(self, newshape)
+
+    def squeeze(self, axis: Any = None) -> KerasTensor:
+        return _ops().squeeze(self, axis)
+
+    def __round__(self, ndigits: int | None = None) -> KerasTensor:
+        return _ops().round(self, ndigits or 0)
+
+    # Keras keeps ``==`` as identity (KerasTensors stay hashable) but builds ``!=``.
+    __hash__ = object.__hash__
+
+
+def _ops() -> Any:
+    from torchseq import ops
+
+    return ops
+
+
+def _unary(op_name: str) -> Callable[[KerasTensor], KerasTensor]:
+    def method(self: KerasTensor) -> KerasTensor:
+        return getattr(_ops(), op_name)(self)
+
+    return method
+
+
+def _binary(op_name: str, *, reflected: bool) -> Callable[[KerasTensor, Any], KerasTensor]:
+    def method(self: KerasTensor, other: Any) -> KerasTensor:
+        op = getattr(_ops(), op_name)
+        return op(other, self) if reflected else op(self, other)
+
+    return method
+
+
+for _name, _op in (("neg", "negative"), ("abs", "absolute"), ("invert", "logical_not")):
+    setattr(KerasTensor, f"__{_name}__", _unary(_op))
+for _name, _op, _reflects in (
+    ("add", "add", True),
+    ("sub", "subtract", True),
+    ("mul", "multiply", True),
+    ("matmul", "matmul", True),
+    ("truediv", "true_divide", True),
+    ("floordiv", "floor_divide", True),
+    ("mod", "mod", True),
+    ("pow", "power", True),
+    ("and", "logical_and", True),
+    ("or", "logical_or", True),
+    ("xor", "logical_xor", True),
+    ("lt", "less", False),
+    ("le", "less_equal", False),
+    ("gt", "greater", False),
+    ("ge", "greater_equal", False),
+    ("ne", "not_equal", False),
+):
+    setattr(KerasTensor, f"__{_name}__", _binary(_op, reflected=False))
+    if _reflects:
+        setattr(KerasTensor, f"__r{_name}__", _binary(_op, reflected=True))
 
 
 class Node:
@@ -93,17 +192,105 @@ def is_symbolic(structure: Any) -> bool:
     return any(isinstance(leaf, KerasTensor) for leaf in tree.flatten(structure))
 
 
-# Sizes that stand in for unknown dimensions when a layer is run on fake tensors; two runs
-# with different stand-ins tell which output dimensions follow the unknown ones.
-_PROBE_SIZES = ((2, 8), (3, 9))
+# The size an unknown dimension takes while a layer runs on fake tensors: one for the batch
+# axis, one for the others, so that inputs sharing an unknown axis line up.
+_HINTS = (2, 16)
+# Sizes for the fallback: two runs with different stand-ins tell which output dimensions
+# follow the unknown ones (far enough apart that strides up to 32 tell them apart).
+_PROBE_SIZES = ((2, 16), (3, 37))
 
 
 def infer_output_spec(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     """Run ``fn`` on fake tensors shaped like the symbolic arguments; no real computation.
 
-    Returns a structure of :class:`KerasTensor`, with ``None`` wherever an output
-    dimension depends on an unknown input dimension.
+    Unknown dimensions are torch symbolic sizes, so an output dimension is known exactly
+    when torch can prove it from the known ones (``t[:, ::16]`` of an unknown length stays
+    unknown). Where torch cannot follow sizes symbolically (a fused kernel), or the code
+    fixed an unknown size by reading it as a Python int, two runs with different stand-in
+    sizes decide instead. Returns a structure of :class:`KerasTensor`, ``None`` wherever an
+    output dimension is unknown.
     """
+    with _quiet_fake_tensor_log():
+        try:
+            specs, exact = _run_symbolic(fn, args, kwargs)
+        except Exception:  # noqa: BLE001 - no symbolic rule in torch; the probes show real errors
+            return _run_probes(fn, args, kwargs)
+        if not exact:
+            try:
+                return _run_probes(fn, args, kwargs)
+            except Exception:  # noqa: BLE001, S110 - the code only runs at the sizes it fixed
+                pass
+    return _map_specs(lambda spec: KerasTensor(*spec), specs)
+
+
+@contextlib.contextmanager
+def _quiet_fake_tensor_log() -> Iterator[None]:
+    """Keep torch from logging the errors a run on fake tensors raises (they are re-raised,
+    or the run is retried another way)."""
+    logger = logging.getLogger("torch._subclasses.fake_tensor")
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        yield
+    finally:
+        logger.disabled = disabled
+
+
+def _run_symbolic(fn: Callable[..., Any], args: tuple, kwargs: dict) -> tuple[Any, bool]:
+    """Output ``(shape, dtype)`` specs with unknown sizes as symbols, and whether no unknown
+    input size was fixed to a number along the way."""
+    from torch._dynamo.source import ConstantSource
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    from torch.fx.experimental.symbolic_shapes import (
+        DimDynamic,
+        ShapeEnv,
+        StatelessSymbolicContext,
+    )
+
+    shape_env = ShapeEnv(duck_shape=False)
+    mode = FakeTensorMode(shape_env=shape_env, allow_non_fake_inputs=True)
+    symbols: list[Any] = []
+    made: dict[int, torch.Tensor] = {}
+
+    def fake(leaf: Any) -> Any:
+        if not isinstance(leaf, KerasTensor):
+            return leaf
+        sizes = [
+            _HINTS[axis > 0] if dim is None else dim for axis, dim in enumerate(leaf.shape)
+        ]
+        context = StatelessSymbolicContext(
+            dynamic_sizes=[DimDynamic.STATIC if d is not None else DimDynamic.DYNAMIC for d in leaf.shape],
+            constraint_sizes=[None] * leaf.ndim,
+        )
+        # Made on the meta device (no memory); the mode places it on the CPU like the weights.
+        tensor = mode.from_tensor(
+            torch.empty(sizes, dtype=leaf.torch_dtype, device="meta"),
+            symbolic_context=context,
+            source=ConstantSource(f"input_{len(made)}"),
+        )
+        symbols.extend(d.node.expr for d in tensor.shape if isinstance(d, torch.SymInt))
+        made[id(tensor)] = tensor
+        return tensor
+
+    def place(leaf: Any) -> Any:
+        return leaf.to("cpu") if id(leaf) in made else leaf
+
+    fake_args, fake_kwargs = tree.map_structure(fake, (args, kwargs))  # before entering the mode
+    with mode:
+        fake_args, fake_kwargs = tree.map_structure(place, (fake_args, fake_kwargs))
+        outputs = fn(*fake_args, **fake_kwargs)
+
+    def size(dim: Any) -> int | None:
+        if isinstance(dim, int):
+            return dim
+        expr = shape_env.replace(dim.node.expr)
+        return int(expr) if expr.is_number else None
+
+    specs = tree.map_structure(lambda t: (tuple(size(d) for d in t.shape), t.dtype), outputs)
+    exact = not any(shape_env.replace(symbol).is_number for symbol in symbols)
+    return specs, exact
+
+
+def _run_probes(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     from torch._subclasses.fake_tensor import FakeTensorMode
 
     runs = []
@@ -131,7 +318,7 @@ def _fake_like(leaf: Any, *, batch_size: int, unknown_size: int) -> Any:
         (batch_size if axis == 0 else unknown_size) if dim is None else dim
         for axis, dim in enumerate(leaf.shape)
     ]
-    return torch.zeros(shape, dtype=leaf.dtype)
+    return torch.zeros(shape, dtype=leaf.torch_dtype)
 
 
 def _flat_specs(specs: Any) -> list[tuple]:

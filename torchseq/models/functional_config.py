@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from torchseq import config as global_config
 from torchseq.layers.layer import Layer
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.symbolic import KerasTensor, Node
@@ -91,7 +90,7 @@ def _serialize_value(value: Any, layer_name: str, own_nodes: set[Node]) -> Any:
             "class_name": _TENSOR_REFERENCE,
             "config": {
                 "shape": value.shape,
-                "dtype": global_config.dtype_name(value.dtype),
+                "dtype": value.dtype,
                 "keras_history": [
                     value.layer.name, _own_node_index(value, own_nodes), value.tensor_index
                 ],
@@ -99,6 +98,11 @@ def _serialize_value(value: Any, layer_name: str, own_nodes: set[Node]) -> Any:
         }
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, slice):  # an index of x[...]
+        bounds = {"start": value.start, "stop": value.stop, "step": value.step}
+        return {"class_name": "__slice__", "config": _serialize_value(bounds, layer_name, own_nodes)}
+    if value is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
     if isinstance(value, (list, tuple)):
         return [_serialize_value(item, layer_name, own_nodes) for item in value]
     if isinstance(value, dict):
@@ -199,13 +203,6 @@ def _create_layer(
             f"Functional config: layers[{position}] needs a string 'name', received: "
             f"{name!r}"
         )
-    module = entry.get("module")
-    if isinstance(module, str) and module.startswith("keras.src.ops"):
-        raise ValueError(
-            f"Functional config: layers[{position}] {name!r} is a keras.ops operation "
-            f"({module}.{entry.get('class_name')}), not a layer; torchseq rebuilds graphs of "
-            "layers only, so write the operation as a layer (a Lambda or a custom layer)"
-        )
     layer = deserialize_layer(entry, custom_objects, owner="Model.from_config")
     return name, layer
 
@@ -301,6 +298,11 @@ def _deserialize_value(value: Any, layers: dict[str, Layer]) -> Any:
     if kind in ("__tensor__", "__numpy__"):
         array = np.asarray(value["config"]["value"], dtype=value["config"].get("dtype"))
         return torch.from_numpy(array) if kind == "__tensor__" else array
+    if kind == "__slice__":
+        bounds = _deserialize_value(value["config"], layers)
+        return slice(bounds.get("start"), bounds.get("stop"), bounds.get("step"))
+    if kind == "__ellipsis__":
+        return Ellipsis
     return {key: _deserialize_value(item, layers) for key, item in value.items()}
 
 

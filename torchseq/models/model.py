@@ -10,6 +10,7 @@ import numpy as np
 from torch import nn
 
 from torchseq.layers.layer import Layer, with_keras_mask
+from torchseq.layers.operation import Operation
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.symbolic import KerasTensor
 from torchseq.models import functional_config, subclass_config
@@ -79,7 +80,9 @@ class Model(Trainer, Layer):
         self._output_structure = outputs
         graph = Graph(tree.flatten(inputs), tree.flatten(outputs))
         self._graph = graph
-        self._modules["layers"] = nn.ModuleList(graph.layers).train(False)
+        # keras.ops calls are graph nodes but not layers of the model, as in Keras.
+        layers = [layer for layer in graph.layers if not isinstance(layer, Operation)]
+        self._modules["layers"] = nn.ModuleList(layers).train(False)
         self.built = True
 
     # ------------------------------------------------------------------ structure

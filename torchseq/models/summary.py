@@ -67,8 +67,9 @@ def print_summary(
 
     relevant = set(graph.nodes) if graph is not None else None
     rows = []
-    first, last = _layer_range(model.layers, layer_range)
-    for layer in model.layers[first:last]:
+    layers = model.layers if graph is None else graph.layers  # with its keras.ops nodes
+    first, last = _layer_range(layers, layer_range)
+    for layer in layers[first:last]:
         rows += _layer_rows(layer, 0, expand_nested, show_trainable, relevant, sequential_like)
 
     lines = [f'Model: "{model.name}"']

@@ -11,6 +11,10 @@ mix float64 inputs with float32 weights); Python ints become int64 (torch's
 index dtype, where Keras uses int32); indices returned by ``argmax`` and
 friends are int64 for the same reason.
 
+On symbolic tensors (``keras.Input(...)`` and layer outputs) every op that takes tensors
+adds a node to the graph instead of computing, as in Keras, so Functional models can use
+``ops.mean(x, axis=1)`` or ``x[:, 0] * 2`` between layers.
+
 Example:
 
 >>> from torchseq import ops
@@ -20,6 +24,7 @@ tensor(4.6667)
 
 from __future__ import annotations
 
+from torchseq.ops import _dispatch
 from torchseq.ops._convert import (
     cast,
     convert_to_numpy,
@@ -140,6 +145,7 @@ from torchseq.ops._shapes import (
     concatenate,
     expand_dims,
     flip,
+    get_item,
     moveaxis,
     repeat,
     reshape,
@@ -197,6 +203,7 @@ __all__ = [
     "full",
     "full_like",
     "gelu",
+    "get_item",
     "greater",
     "greater_equal",
     "hard_sigmoid",
@@ -285,3 +292,12 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# Every op that takes tensors builds a graph node when given a symbolic one (see _dispatch);
+# queries answer from the symbolic tensor itself.
+_QUERIES = {"convert_to_numpy", "dtype", "is_tensor", "ndim", "shape", "size"}
+for _name in __all__:
+    _spec = _dispatch.OpSpec(globals()[_name], _name)
+    if _name not in _QUERIES and _spec.input_parameters:
+        globals()[_name] = _dispatch.symbolic_aware(_spec)
+del _name, _spec

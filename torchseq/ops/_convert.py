@@ -182,6 +182,8 @@ def size(x: TensorLike) -> int:
 
 def dtype(x: TensorLike) -> str:
     """The Keras name of the dtype ``x`` has as a tensor, e.g. ``"float32"``."""
+    if isinstance(getattr(x, "dtype", None), str):  # a symbolic tensor knows its dtype name
+        return x.dtype
     return dtype_name(_to_tensor(x).dtype)
 
 

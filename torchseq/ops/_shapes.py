@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -25,6 +26,7 @@ __all__ = [
     "concatenate",
     "expand_dims",
     "flip",
+    "get_item",
     "moveaxis",
     "repeat",
     "reshape",
@@ -132,6 +134,12 @@ def moveaxis(
 ) -> Tensor:
     """Move axes to new positions, keeping the others in order."""
     return torch.movedim(_to_tensor(x), source, destination)
+
+
+def get_item(x: TensorLike, key: Any) -> Tensor:
+    """``x[key]``: ints, slices, ``None``, ``...`` and index tensors; a list key indexes
+    like a tuple of its items, as in Keras."""
+    return _to_tensor(x)[tuple(key) if isinstance(key, list) else key]
 
 
 def take(x: TensorLike, indices: TensorLike, axis: int | None = None) -> Tensor:

@@ -258,6 +258,12 @@ def resolve_class(config: dict[str, Any]) -> Any:
             from torchseq.models import Model
 
             return Model
+        if ".ops" in module:  # keras.src.ops.numpy: a keras.ops call in a Functional graph
+            from torchseq.layers.operation import operation_class
+
+            operation = operation_class(class_name)
+            if operation is not None:
+                return operation
         found = _find_public(class_name, module)
         if found is not None and inspect.isclass(found):
             return found

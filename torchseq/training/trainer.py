@@ -764,7 +764,7 @@ class Trainer:
         """The dtype each input receives and that of other float data (``data_dtypes``'s rule)."""
         declared = None
         if self._input_names_for_data():
-            declared = [tensor.dtype for tensor in tree.flatten(self.inputs)]
+            declared = [tensor.torch_dtype for tensor in tree.flatten(self.inputs)]
         weights_dtype = next(
             (p.dtype for p in self.parameters() if p.dtype.is_floating_point), None
         )
