@@ -18,8 +18,10 @@ from torchseq import (
     models,
     ops,
     optimizers,
+    random,
     regularizers,
     saving,
+    tree,
     utils,
 )
 from torchseq.layers import Input, Layer
@@ -46,7 +48,9 @@ __all__ = [
     "models",
     "ops",
     "optimizers",
+    "random",
     "regularizers",
     "saving",
+    "tree",
     "utils",
 ]
