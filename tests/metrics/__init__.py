@@ -104,6 +104,25 @@ def _regression_temporal(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarr
     return rng.normal(size=(_BATCH, 5, 2)), rng.normal(size=(_BATCH, 5, 2))
 
 
+def _regression_grid(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    return rng.normal(size=(_BATCH, 4, 3)), rng.normal(size=(_BATCH, 4, 3))
+
+
+def _class_ids(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    return rng.integers(0, _CLASSES, size=_BATCH), rng.integers(0, _CLASSES, size=_BATCH)
+
+
+def _one_hot_and_ids(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    y_true, _ = _categorical(rng)
+    return y_true, rng.integers(0, _CLASSES, size=(_BATCH, 1))
+
+
+def _segmentation(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    # Labels include a "void" -1 and an out-of-range id; both are left out of the counts.
+    shape = (_BATCH, 3)
+    return rng.integers(-1, _CLASSES + 1, size=shape), rng.integers(0, _CLASSES + 1, size=shape)
+
+
 DATA: dict[str, Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray]]] = {
     "binary": _binary,
     "binary_flat_labels": _binary_flat_labels,
@@ -118,9 +137,13 @@ DATA: dict[str, Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray]]] 
     "regression": _regression,
     "regression_column": _regression_column,
     "regression_temporal": _regression_temporal,
+    "regression_grid": _regression_grid,
+    "class_ids": _class_ids,
+    "one_hot_and_ids": _one_hot_and_ids,
+    "segmentation": _segmentation,
 }
 # Sample weights per data kind: one per sample, or one per time step.
-_TEMPORAL = {"sparse_temporal": 3, "regression_temporal": 5}
+_TEMPORAL = {"sparse_temporal": 3, "regression_temporal": 5, "segmentation": 3}
 
 
 @dataclasses.dataclass
@@ -132,20 +155,24 @@ class MetricCase:
         kwargs: Constructor arguments, given to both.
         data: A key of ``DATA``.
         rtol: Relative tolerance of the comparison.
+        integer_weights: Weigh samples by integers (an int array), as metrics that
+            count in integers (the IoU family) want.
     """
 
     name: str
     kwargs: dict[str, Any]
     data: str
     rtol: float = 1e-5
+    integer_weights: bool = False
 
     def __str__(self) -> str:
         args = ",".join(f"{key}={value}" for key, value in self.kwargs.items())
-        return f"{self.name}({args})@{self.data}"
+        weights = "+int_weights" if self.integer_weights else ""
+        return f"{self.name}({args})@{self.data}{weights}"
 
 
-def make_batches(data: str, seed: int = 0) -> list[Batch]:
-    """Three float32 batches: unweighted, weighted, unweighted."""
+def make_batches(data: str, seed: int = 0, integer_weights: bool = False) -> list[Batch]:
+    """Three batches of float32 scores: unweighted, weighted, unweighted."""
     rng = np.random.default_rng(seed)
     batches: list[Batch] = []
     for weighted in (False, True, False):
@@ -155,7 +182,11 @@ def make_batches(data: str, seed: int = 0) -> list[Batch]:
         if y_true.dtype == np.float64:
             y_true = y_true.astype("float32")
         weight_shape = (_BATCH, _TEMPORAL[data]) if data in _TEMPORAL else (_BATCH,)
-        weights = rng.uniform(0.0, 2.0, size=weight_shape).astype("float32") if weighted else None
+        weights = None
+        if weighted and integer_weights:
+            weights = rng.integers(0, 3, size=weight_shape).astype("int32")
+        elif weighted:
+            weights = rng.uniform(0.0, 2.0, size=weight_shape).astype("float32")
         if weights is not None:
             weights[0] = 0.0
         batches.append((y_true, y_pred, weights))
@@ -179,6 +210,17 @@ def _as_torch(array: np.ndarray | None) -> torch.Tensor | None:
     return None if array is None else torch.from_numpy(array)
 
 
+def check_config_round_trip(metric: metrics.Metric) -> None:
+    """``from_config(get_config())`` and ``get(serialize())`` rebuild an equal metric."""
+    cls = type(metric)
+    clone = cls.from_config(metric.get_config())
+    assert type(clone) is cls
+    assert clone.get_config() == metric.get_config()
+    again = metrics.get(metrics.serialize(metric))
+    assert type(again) is cls
+    assert again.get_config() == metric.get_config()
+
+
 def _keras_result(metric: Any) -> np.ndarray:
     import keras
 
@@ -190,7 +232,7 @@ def check_parity(case: MetricCase, seed: int = 0) -> None:
     keras = pytest.importorskip("keras")
     ours = getattr(metrics, case.name)(**case.kwargs)
     theirs = getattr(keras.metrics, case.name)(**case.kwargs)
-    batches = make_batches(case.data, seed)
+    batches = make_batches(case.data, seed, case.integer_weights)
     for step, (y_true, y_pred, weights) in enumerate(batches + batches[:1]):
         if step == len(batches):
             ours.reset_state()

@@ -80,6 +80,11 @@ NAMES = {
     "sparse_top_k_categorical_accuracy": "SparseTopKCategoricalAccuracy",
     "true_positives": "TruePositives",
     "sum": "Sum",
+    "r2_score": "R2Score",
+    "pearson_correlation": "PearsonCorrelation",
+    "ConcordanceCorrelation": "ConcordanceCorrelation",
+    "BinaryIoU": "BinaryIoU",
+    "binary_io_u": "BinaryIoU",
 }
 
 
@@ -181,3 +186,23 @@ def test_deserialize_a_wrapped_user_function_with_custom_objects():
         metrics.deserialize(config)
     clone = metrics.deserialize(config, custom_objects={"meanPred": meanPred})
     assert (clone.name, clone._fn) == ("mean_pred", meanPred)
+
+
+def test_every_keras_metrics_name_is_exported():
+    keras = pytest.importorskip("keras")
+    public = {name for name in dir(keras.metrics) if not name.startswith("_")}
+    assert public <= set(metrics.__all__)
+    assert all(hasattr(metrics, name) for name in metrics.__all__)
+    assert callable(metrics.hinge)  # the function, not a submodule of that name
+
+
+def test_a_name_is_a_metric_class_and_a_function_config_a_function():
+    assert type(metrics.deserialize("binary_crossentropy")) is metrics.BinaryCrossentropy
+    assert type(metrics.deserialize("mean_squared_error")) is metrics.MeanSquaredError
+    config = metrics.serialize(metrics.binary_crossentropy)
+    assert metrics.deserialize(config) is metrics.binary_crossentropy
+    wrapper = metrics.MeanMetricWrapper(metrics.pearson_correlation, axis=0)
+    clone = metrics.deserialize(metrics.serialize(wrapper))
+    assert (clone._fn, clone._fn_kwargs) == (metrics.pearson_correlation, {"axis": 0})
+    rebuilt = metrics.MeanMetricWrapper.from_config({"fn": "poisson"})
+    assert rebuilt._fn is metrics.poisson

@@ -1,4 +1,4 @@
-"""Tests for torchseq.metrics.probabilistic and torchseq.metrics.hinge: parity with Keras."""
+"""Tests for torchseq.metrics.probabilistic and torchseq.metrics.hinges: parity with Keras."""
 
 from __future__ import annotations
 

@@ -21,6 +21,16 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
+from torchseq.losses.crossentropy import (
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    sparse_categorical_crossentropy,
+)
+from torchseq.losses.hinges import categorical_hinge, hinge, squared_hinge
+from torchseq.losses.probabilistic import kl_divergence, poisson
+from torchseq.losses.regression import huber
 from torchseq.metrics import accuracy as _accuracy_module
 from torchseq.metrics.accuracy import (
     Accuracy,
@@ -44,8 +54,16 @@ from torchseq.metrics.confusion import (
     TrueNegatives,
     TruePositives,
 )
+from torchseq.metrics.correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    R2Score,
+    concordance_correlation,
+    pearson_correlation,
+)
 from torchseq.metrics.f_score import F1Score, FBetaScore
-from torchseq.metrics.hinge import CategoricalHinge, Hinge, SquaredHinge
+from torchseq.metrics.hinges import CategoricalHinge, Hinge, SquaredHinge
+from torchseq.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from torchseq.metrics.metric import Mean, MeanMetricWrapper, Metric, Sum, _snake_case
 from torchseq.metrics.probabilistic import (
     BinaryCrossentropy,
@@ -69,6 +87,12 @@ from torchseq.metrics.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
+from torchseq.metrics.sensitivity_specificity import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+)
 from torchseq.utils import identifiers
 
 __all__ = [
@@ -76,50 +100,76 @@ __all__ = [
     "Accuracy",
     "BinaryAccuracy",
     "BinaryCrossentropy",
+    "BinaryIoU",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
     "CategoricalHinge",
+    "ConcordanceCorrelation",
     "CosineSimilarity",
     "F1Score",
     "FBetaScore",
     "FalseNegatives",
     "FalsePositives",
     "Hinge",
+    "IoU",
     "KLDivergence",
     "LogCoshError",
     "Mean",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
+    "MeanIoU",
     "MeanMetricWrapper",
     "MeanSquaredError",
     "MeanSquaredLogarithmicError",
     "Metric",
+    "OneHotIoU",
+    "OneHotMeanIoU",
+    "PearsonCorrelation",
     "Poisson",
     "Precision",
+    "PrecisionAtRecall",
+    "R2Score",
     "Recall",
+    "RecallAtPrecision",
     "RootMeanSquaredError",
+    "SensitivityAtSpecificity",
     "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy",
+    "SpecificityAtSensitivity",
     "SquaredHinge",
     "Sum",
     "TopKCategoricalAccuracy",
     "TrueNegatives",
     "TruePositives",
     "binary_accuracy",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_accuracy",
+    "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_hinge",
+    "concordance_correlation",
+    "cosine_similarity",
     "deserialize",
     "get",
+    "hinge",
+    "huber",
+    "kl_divergence",
     "log_cosh",
     "mean_absolute_error",
     "mean_absolute_percentage_error",
     "mean_squared_error",
     "mean_squared_logarithmic_error",
+    "pearson_correlation",
+    "poisson",
     "resolve",
     "resolve_accuracy",
     "serialize",
     "sparse_categorical_accuracy",
+    "sparse_categorical_crossentropy",
     "sparse_top_k_categorical_accuracy",
+    "squared_hinge",
     "top_k_categorical_accuracy",
 ]
 
@@ -158,6 +208,18 @@ _CLASSES: tuple[type[Metric], ...] = (
     BinaryCrossentropy,
     CategoricalCrossentropy,
     SparseCategoricalCrossentropy,
+    R2Score,
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    IoU,
+    BinaryIoU,
+    MeanIoU,
+    OneHotIoU,
+    OneHotMeanIoU,
 )
 # Keras's table: class names, their snake_case, and the short names of loss functions.
 _OBJECTS: dict[str, type[Metric]] = {
@@ -185,6 +247,19 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
         mean_squared_logarithmic_error,
         log_cosh,
         cosine_similarity,
+        pearson_correlation,
+        concordance_correlation,
+        binary_crossentropy,
+        binary_focal_crossentropy,
+        categorical_crossentropy,
+        categorical_focal_crossentropy,
+        sparse_categorical_crossentropy,
+        hinge,
+        squared_hinge,
+        categorical_hinge,
+        kl_divergence,
+        poisson,
+        huber,
     )
 }
 _ACCURACY_NAMES = ("accuracy", "acc")
@@ -316,6 +391,10 @@ def deserialize(
 ) -> Metric | Callable[..., Any]:
     """Build a metric (or a per-sample function) from a name or a Keras config dict.
 
+    A bare name is read from Keras's table, so ``"binary_crossentropy"`` gives the
+    ``BinaryCrossentropy`` metric, as in Keras; a ``{"class_name": "function", ...}``
+    config gives the function of that name.
+
     Args:
         config: A name or the output of :func:`serialize`.
         custom_objects: Extra name -> class or function entries, searched first; they
@@ -323,8 +402,23 @@ def deserialize(
     """
     inner = config.get("config") if isinstance(config, dict) else None
     if isinstance(inner, dict) and isinstance(inner.get("fn"), (str, dict)):
-        fn = deserialize(inner["fn"], custom_objects)
+        fn = _deserialize_function(inner["fn"], custom_objects)
         config = {**config, "config": {**inner, "fn": fn}}
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        return _deserialize_function(config, custom_objects)
+    return identifiers.deserialize_object(
+        config, kind="metric", objects={**_FUNCTIONS, **_OBJECTS}, custom_objects=custom_objects
+    )
+
+
+def _deserialize_function(
+    config: str | dict[str, Any], custom_objects: dict[str, Any] | None = None
+) -> Callable[..., Any]:
+    """The per-sample function a ``MeanMetricWrapper`` config names (a name or config dict).
+
+    Where a function and a metric class share a snake_case name
+    (``"binary_crossentropy"``), the function is meant.
+    """
     return identifiers.deserialize_object(
         config, kind="metric", objects={**_OBJECTS, **_FUNCTIONS}, custom_objects=custom_objects
     )

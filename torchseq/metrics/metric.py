@@ -320,9 +320,9 @@ class MeanMetricWrapper(Mean):
     def from_config(cls, config: dict[str, Any]) -> Metric:
         config = dict(config)
         if isinstance(config.get("fn"), (str, dict)):
-            from torchseq.metrics import deserialize
+            from torchseq.metrics import _deserialize_function
 
-            config["fn"] = deserialize(config["fn"])
+            config["fn"] = _deserialize_function(config["fn"])
         return cls(**config)
 
 
