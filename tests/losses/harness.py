@@ -45,6 +45,11 @@ FUNCTIONS = {
     "CategoricalHinge": "categorical_hinge",
     "KLDivergence": "kl_divergence",
     "Poisson": "poisson",
+    "Dice": "dice",
+    "Tversky": "tversky",
+    "CTC": "ctc",
+    "Circle": "circle",
+    "CategoricalGeneralizedCrossEntropy": "categorical_generalized_cross_entropy",
 }
 
 
@@ -78,7 +83,9 @@ def make_data(kind: str, shape: tuple[int, ...], seed: int) -> np.ndarray:
     ``unnormalized`` (positive rows not summing to one), ``logits`` (normal * 3),
     ``binary`` (0/1), ``signed`` (-1/1), ``onehot`` (on the last axis), ``onehot1``
     (on axis 1), ``labels`` (int64 in [0, 4)), ``float_labels`` (the same as float32),
-    ``near_zero`` (real, with exact zeros for MAPE's epsilon).
+    ``near_zero`` (real, with exact zeros for MAPE's epsilon), ``unit_rows`` (rows of
+    L2 norm 1 on the last axis), ``sequences`` (int64 label sequences in [1, 4) padded
+    with 0, of lengths from 0 to the whole row).
     """
     rng = np.random.default_rng(seed)
     if kind == "real":
@@ -108,6 +115,14 @@ def make_data(kind: str, shape: tuple[int, ...], seed: int) -> np.ndarray:
         axis = len(shape) - 1 if kind == "onehot" else 1
         labels = rng.integers(0, shape[axis], size=shape[:axis] + shape[axis + 1 :])
         return np.moveaxis(np.eye(shape[axis], dtype="float32")[labels], -1, axis)
+    if kind == "unit_rows":
+        values = rng.normal(size=shape)
+        return (values / np.linalg.norm(values, axis=-1, keepdims=True)).astype("float32")
+    if kind == "sequences":
+        labels = rng.integers(1, 4, size=shape)
+        lengths = rng.integers(0, shape[-1] + 1, size=shape[:-1])
+        lengths.flat[:2] = (0, shape[-1])
+        return np.where(np.arange(shape[-1]) < lengths[..., None], labels, 0).astype("int64")
     if kind in ("labels", "float_labels"):
         labels = rng.integers(0, 4, size=shape)
         return labels.astype("int64" if kind == "labels" else "float32")
@@ -155,6 +170,18 @@ def check_against_keras(keras: Any, case: LossCase, weighting: str | None) -> No
     value.backward()
     expected.backward()
     torch.testing.assert_close(ours_pred.grad, theirs_pred.grad, rtol=1e-4, atol=1e-6)
+
+
+def check_reduction_against_keras(keras: Any, case: LossCase, reduction: str | None) -> None:
+    """Keras's value for one reduction, with a weight per loss value."""
+    y_true, y_pred = case_data(case)
+    kwargs = {**case.kwargs, "reduction": reduction}
+    pair = (torch.from_numpy(y_true), torch.from_numpy(y_pred))
+    unreduced = getattr(losses, case.class_name)(**{**case.kwargs, "reduction": "none"})(*pair)
+    weight = torch.as_tensor(make_weight("per_sample", tuple(unreduced.shape)))
+    ours = getattr(losses, case.class_name)(**kwargs)(*pair, sample_weight=weight)
+    theirs = getattr(keras.losses, case.class_name)(**kwargs)(*pair, sample_weight=weight)
+    torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-6)
 
 
 def check_unreduced_against_keras(keras: Any, case: LossCase) -> None:

@@ -30,6 +30,11 @@ FITTING = [
     (losses.LossFunctionWrapper(losses.huber, delta=2.0), (100, 4), (100, 4), "float32"),
     ("crossentropy", (100,), (100, 10), "int64"),
     ("crossentropy", (100, 10), (100, 10), "float32"),
+    ("categorical_generalized_cross_entropy", (100,), (100, 10), torch.int64),
+    (losses.CategoricalGeneralizedCrossEntropy(), (100, 1), (100, 10), torch.int64),
+    ("dice", (8, 16, 16, 1), (8, 16, 16, 1), "float32"),
+    ("ctc", (8, 12), (8, 50, 30), torch.int64),
+    (losses.Circle(), (8,), (8, 64), torch.int64),
     # not built in: not checked
     (nn.CrossEntropyLoss(), (100,), (100, 10), torch.int64),
     (lambda y_true, y_pred: y_pred, (100, 3), (100, 4), "float32"),
@@ -166,6 +171,23 @@ REFUSED = [
         (100, 10),
         "float32",
         r"categorical_crossentropy expects one-hot targets shaped like y_pred",
+    ),
+    (
+        "CategoricalGeneralizedCrossEntropy",
+        (100, 10),
+        (100, 10),
+        "float32",
+        (
+            r"categorical_generalized_cross_entropy expects integer class labels shaped like "
+            r"y_pred without its class axis, i.e. \(100,\), .*these look like one-hot targets"
+        ),
+    ),
+    (
+        "tversky",
+        (8, 16, 16),
+        (8, 16, 16, 3),
+        "float32",
+        r"tversky compares y_true and y_pred elementwise",
     ),
 ]
 

@@ -19,7 +19,12 @@ NAMES = {
     "nadam": "Nadam",
     "lion": "Lion",
     "ftrl": "Ftrl",
+    "adafactor": "Adafactor",
+    "muon": "Muon",
+    "schedulefreeadamw": "ScheduleFreeAdamW",
 }
+# Resolved by torchseq although Keras 3.15's get() does not know it (its table misses Lamb).
+EXTRA_NAMES = {"lamb": "Lamb"}
 
 
 @pytest.mark.parametrize(("name", "class_name"), NAMES.items())
@@ -32,7 +37,22 @@ def test_get_by_name_gives_keras_defaults(keras, name, class_name):
         assert config[key] == theirs[key], key
 
 
-@pytest.mark.parametrize("name", ["Adam", "ADAM", "RMSprop", "AdamW"])
+def test_keras_table_is_the_expected_one(keras):
+    from keras.src.optimizers import ALL_OBJECTS_DICT
+
+    keras_only = {"optimizer", "multioptimizer", "optimizermap", "lossscaleoptimizer"}
+    assert set(ALL_OBJECTS_DICT) - keras_only == set(NAMES)
+
+
+@pytest.mark.parametrize(("name", "class_name"), EXTRA_NAMES.items())
+def test_get_resolves_lamb(keras, name, class_name):
+    assert type(optimizers.get(name)).__name__ == class_name
+    assert type(optimizers.get(class_name)).__name__ == class_name
+    with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
+        keras.optimizers.get(name)
+
+
+@pytest.mark.parametrize("name", ["Adam", "ADAM", "RMSprop", "AdamW", "ScheduleFreeAdamW"])
 def test_get_ignores_case_of_builtin_names(name):
     assert type(optimizers.get(name)).__name__.lower() == name.lower()
 
@@ -80,9 +100,9 @@ def test_serialize_round_trip_matches_keras_layout(keras):
 def test_unknown_name_lists_valid_names():
     with pytest.raises(
         ValueError, match=r"Unknown optimizer: expected one of \['adadelta', .*'sgd'\], "
-        r"received: 'adafactor'",
+        r"received: 'adafactr'",
     ):
-        optimizers.get("adafactor")
+        optimizers.get("adafactr")
 
 
 @pytest.mark.parametrize("identifier", [0.01, ["sgd"], torch.nn.Linear(1, 1)])
@@ -93,7 +113,8 @@ def test_wrong_type_is_a_type_error(identifier):
 
 def test_public_names():
     assert set(optimizers.__all__) == {
-        *NAMES.values(), "Optimizer", "deserialize", "get", "schedules", "serialize",
+        *NAMES.values(), *EXTRA_NAMES.values(), "Optimizer", "deserialize", "get", "schedules",
+        "serialize",
     }
-    for name in NAMES.values():
+    for name in [*NAMES.values(), *EXTRA_NAMES.values()]:
         assert issubclass(getattr(optimizers, name), torch.optim.Optimizer)

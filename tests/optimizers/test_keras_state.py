@@ -18,7 +18,7 @@ import pytest
 import torch
 
 import torchseq
-from tests.optimizers.harness import OptimizerCase
+from tests.optimizers.harness import OptimizerCase, keras_class
 from torchseq import optimizers
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*decay=...\\) is Keras 2:DeprecationWarning")
@@ -61,6 +61,13 @@ CASES = [
     OptimizerCase("Adam", {"amsgrad": True}, schedule=EXPONENTIAL),
     OptimizerCase("Nadam", {}, schedule=EXPONENTIAL),
     OptimizerCase("SGD", {"momentum": 0.9, "clipnorm": 1.0}, schedule=EXPONENTIAL),
+    # Adafactor factors the conv kernel over Keras's axes; Muon takes the dense kernel only.
+    OptimizerCase("Adafactor", {"learning_rate": 0.01, "weight_decay": 0.1, "use_ema": True}),
+    OptimizerCase("Lamb", {"learning_rate": 0.01, "weight_decay": 0.1}),
+    OptimizerCase("Muon", {"learning_rate": 0.01, "gradient_accumulation_steps": 2},
+                  schedule=EXPONENTIAL),
+    OptimizerCase("ScheduleFreeAdamW", {"learning_rate": 0.01, "weight_decay": 0.1,
+                                        "warmup_steps": 2}),
 ]
 
 
@@ -95,7 +102,7 @@ class KerasRun:
         self.keras = keras
         self.model = keras.Sequential(layers(keras))
         self.model.set_weights(weights)
-        self.optimizer = getattr(keras.optimizers, case.name)(
+        self.optimizer = keras_class(keras, case.name)(
             **case.arguments(keras.optimizers.schedules)
         )
         self.optimizer.build(self.model.trainable_variables)
@@ -325,6 +332,8 @@ def test_torchseq_config_loads_in_keras(keras, case):
         assert expected["learning_rate"] == float(np.float32(config["learning_rate"]))
         expected["learning_rate"] = config["learning_rate"]
     assert expected == config
+    if case.name == "Lamb":  # Keras 3.15 left Lamb out of its table: it deserializes to "Lamb"
+        return
     rebuilt = keras.optimizers.deserialize(as_written(optimizers.serialize(ours)))
     assert type(rebuilt).__name__ == case.name and rebuilt.get_config() == theirs.get_config()
 

@@ -26,6 +26,10 @@ from torchseq.losses.crossentropy import (
     categorical_focal_crossentropy,
     sparse_categorical_crossentropy,
 )
+from torchseq.losses.generalized_crossentropy import (
+    CategoricalGeneralizedCrossEntropy,
+    categorical_generalized_cross_entropy,
+)
 from torchseq.losses.hinges import (
     CategoricalHinge,
     Hinge,
@@ -41,6 +45,7 @@ from torchseq.losses.loss import (
     squeeze_or_expand_to_same_rank,
     standardize_reduction,
 )
+from torchseq.losses.metric_learning import Circle, circle
 from torchseq.losses.probabilistic import KLDivergence, Poisson, kl_divergence, poisson
 from torchseq.losses.registry import deserialize, get, resolve, serialize
 from torchseq.losses.regression import (
@@ -59,7 +64,9 @@ from torchseq.losses.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
+from torchseq.losses.segmentation import Dice, Tversky, dice, tversky
 from torchseq.losses.targets import check_target
+from torchseq.losses.temporal_classification import CTC, ctc
 
 # Keras 2's short names, still found in older code: ``keras.losses.mse(y_true, y_pred)``.
 mse = MSE = mean_squared_error
@@ -70,6 +77,7 @@ kld = KLD = kullback_leibler_divergence = kl_divergence
 logcosh = log_cosh
 
 __all__ = [
+    "CTC",
     "KLD",
     "MAE",
     "MAPE",
@@ -79,8 +87,11 @@ __all__ = [
     "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
+    "Circle",
     "CosineSimilarity",
+    "Dice",
     "Hinge",
     "Huber",
     "KLDivergence",
@@ -94,14 +105,19 @@ __all__ = [
     "Poisson",
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
+    "Tversky",
     "binary_crossentropy",
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
     "check_target",
+    "circle",
     "cosine_similarity",
+    "ctc",
     "deserialize",
+    "dice",
     "get",
     "hinge",
     "huber",
@@ -126,4 +142,5 @@ __all__ = [
     "squared_hinge",
     "squeeze_or_expand_to_same_rank",
     "standardize_reduction",
+    "tversky",
 ]

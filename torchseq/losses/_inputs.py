@@ -9,7 +9,14 @@ import torch
 
 from torchseq import config
 
-__all__ = ["as_prediction", "as_tensor", "check_axis", "check_number", "prediction_pair"]
+__all__ = [
+    "as_labels",
+    "as_prediction",
+    "as_tensor",
+    "check_axis",
+    "check_number",
+    "prediction_pair",
+]
 
 
 def as_tensor(x: Any, dtype: torch.dtype, device: torch.device | None = None) -> torch.Tensor:
@@ -29,6 +36,12 @@ def as_prediction(y_pred: Any) -> torch.Tensor:
         return y_pred
     y_pred = torch.as_tensor(y_pred)
     return y_pred if y_pred.is_floating_point() else y_pred.to(config.standardize_dtype(None))
+
+
+def as_labels(y_true: Any, device: torch.device) -> torch.Tensor:
+    """int64 labels on ``device``, as torch's kernels take them; float labels are truncated."""
+    labels = y_true if isinstance(y_true, torch.Tensor) else torch.as_tensor(y_true)
+    return labels.to(device=device, dtype=torch.long)
 
 
 def prediction_pair(y_true: Any, y_pred: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -53,16 +66,18 @@ def check_number(
     low: float | None = None,
     high: float | None = None,
     low_inclusive: bool = True,
+    high_inclusive: bool = True,
 ) -> float:
-    """A real number within ``[low, high]`` (``(low, high]`` without ``low_inclusive``)."""
+    """A real number within ``[low, high]``; either end is open without its ``*_inclusive``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(
             f"{name} must be a number, received: {name}={value!r} of type {type(value).__name__}"
         )
     too_low = low is not None and (value < low if low_inclusive else value <= low)
-    too_high = high is not None and value > high
+    too_high = high is not None and (value > high if high_inclusive else value >= high)
     if too_low or too_high or math.isnan(value):
         left = "[" if low_inclusive else "("
-        bounds = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+        right = "]" if high_inclusive else ")"
+        bounds = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
         raise ValueError(f"{name} must be in {bounds}, received: {name}={value}")
     return value

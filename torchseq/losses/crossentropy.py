@@ -15,8 +15,14 @@ import torch
 import torch.nn.functional as F
 
 from torchseq import config
-from torchseq.losses._inputs import as_prediction, check_axis, check_number, prediction_pair
-from torchseq.losses.loss import _BuiltinLoss
+from torchseq.losses._inputs import (
+    as_labels,
+    as_prediction,
+    check_axis,
+    check_number,
+    prediction_pair,
+)
+from torchseq.losses.loss import _BuiltinLoss, _LabelLoss
 
 __all__ = [
     "BinaryCrossentropy",
@@ -166,7 +172,7 @@ def sparse_categorical_crossentropy(
     """
     check_axis(axis)
     y_pred = as_prediction(y_pred)
-    labels = _as_labels(y_true, y_pred.device)
+    labels = as_labels(y_true, y_pred.device)
     if y_pred.ndim < 1:
         raise ValueError(
             "sparse_categorical_crossentropy expects y_pred of rank >= 1, "
@@ -194,12 +200,6 @@ def sparse_categorical_crossentropy(
     if ignore_class is not None:
         losses._keras_mask = labels != ignore_class
     return losses
-
-
-def _as_labels(y_true: Any, device: torch.device) -> torch.Tensor:
-    """int64 labels on ``device``, as torch's kernels take them; float labels are truncated."""
-    labels = y_true if isinstance(y_true, torch.Tensor) else torch.as_tensor(y_true)
-    return labels.to(device=device, dtype=torch.long)
 
 
 def _classes_on_axis_1(
@@ -424,7 +424,7 @@ class CategoricalFocalCrossentropy(_BuiltinLoss):
         )
 
 
-class SparseCategoricalCrossentropy(_BuiltinLoss):
+class SparseCategoricalCrossentropy(_LabelLoss):
     """Crossentropy of integer labels and scores (:func:`sparse_categorical_crossentropy`).
 
     Integer targets are used as they are (Keras round-trips them through float32).
@@ -466,9 +466,3 @@ class SparseCategoricalCrossentropy(_BuiltinLoss):
             ignore_class=ignore_class,
             axis=check_axis(axis),
         )
-
-    def _convert_target(self, y_true: Any, device: torch.device | None) -> torch.Tensor:
-        labels = y_true if isinstance(y_true, torch.Tensor) else torch.as_tensor(y_true)
-        if labels.is_floating_point():
-            return super()._convert_target(labels, device)
-        return labels if device is None or labels.device == device else labels.to(device)

@@ -217,6 +217,21 @@ class _BuiltinLoss(LossFunctionWrapper):
         return f"{type(self).__name__}({args})"
 
 
+class _LabelLoss(_BuiltinLoss):
+    """A built-in loss whose targets are integer labels (class ids, label sequences).
+
+    Integer targets keep their dtype instead of being cast to the loss dtype (a float32
+    round trip would corrupt large ids); float targets are cast as usual and truncated
+    by the loss function.
+    """
+
+    def _convert_target(self, y_true: Any, device: torch.device | None) -> torch.Tensor:
+        labels = y_true if isinstance(y_true, torch.Tensor) else torch.as_tensor(y_true)
+        if labels.is_floating_point():
+            return super()._convert_target(labels, device)
+        return labels if device is None or labels.device == device else labels.to(device)
+
+
 def standardize_reduction(reduction: Any) -> str | None:
     """Validate a reduction name (see :class:`Loss`); returns it unchanged."""
     if reduction not in REDUCTIONS:

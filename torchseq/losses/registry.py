@@ -14,7 +14,16 @@ from typing import Any
 
 from torch import nn
 
-from torchseq.losses import crossentropy, hinges, probabilistic, regression
+from torchseq.losses import (
+    crossentropy,
+    generalized_crossentropy,
+    hinges,
+    metric_learning,
+    probabilistic,
+    regression,
+    segmentation,
+    temporal_classification,
+)
 from torchseq.losses.loss import Loss, LossFunctionWrapper
 from torchseq.utils import identifiers
 
@@ -27,8 +36,18 @@ __all__ = [
     "serialize",
 ]
 
-_MODULES = (probabilistic, crossentropy, regression, hinges)
-# Keras 3's ALL_OBJECTS_DICT for the losses torchseq has, plus Keras 2's spellings.
+_MODULES = (
+    probabilistic,
+    crossentropy,
+    generalized_crossentropy,
+    regression,
+    hinges,
+    segmentation,
+    temporal_classification,
+    metric_learning,
+)
+# Keras 3's ALL_OBJECTS_DICT, plus Keras 2's spellings and the generalized crossentropy
+# (which Keras 3 exports but its ``get`` does not know).
 _OBJECTS: dict[str, Any] = {
     "Loss": Loss,
     "LossFunctionWrapper": LossFunctionWrapper,

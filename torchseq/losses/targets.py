@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from torchseq.losses import crossentropy
+from torchseq.losses import (
+    crossentropy,
+    generalized_crossentropy,
+    metric_learning,
+    temporal_classification,
+)
 from torchseq.losses.registry import (
     SHAPE_DEPENDENT_NAMES,
     builtin_function,
@@ -26,6 +31,13 @@ _CATEGORICAL = (
     crossentropy.categorical_crossentropy,
     crossentropy.categorical_focal_crossentropy,
 )
+_SPARSE = (
+    crossentropy.sparse_categorical_crossentropy,
+    generalized_crossentropy.categorical_generalized_cross_entropy,
+)
+# Targets of another kind than the predictions (label sequences, labels for embeddings):
+# these functions check their ranks themselves, with their own messages.
+_OWN_CHECKS = (temporal_classification.ctc, metric_learning.circle)
 
 
 def check_target(
@@ -39,8 +51,10 @@ def check_target(
     * categorical crossentropies need targets shaped like ``y_pred``: integer labels
       ``(n,)`` or ``(n, 1)`` against ``C > 1`` classes suggest
       ``"sparse_categorical_crossentropy"`` or ``utils.to_categorical``;
-    * sparse categorical crossentropy needs labels shaped like ``y_pred`` without its
-      class axis: one-hot targets suggest ``"categorical_crossentropy"``;
+    * sparse categorical (and generalized) crossentropy need labels shaped like
+      ``y_pred`` without its class axis: one-hot targets suggest
+      ``"categorical_crossentropy"``;
+    * CTC and Circle are left to check their own inputs;
     * every other built-in loss compares ``y_true`` and ``y_pred`` elementwise and needs
       equal shapes once a trailing size-1 axis is squeezed away, where broadcasting
       would otherwise compute something else or fail in the middle of a step.
@@ -62,12 +76,12 @@ def check_target(
         function, options = crossentropy_for_shapes(loss, y_true_shape, y_pred_shape), {}
     else:
         function, options = builtin_function(get(loss))
-    if function is None:
+    if function is None or function in _OWN_CHECKS:
         return
     target = _Target(function.__name__, y_true_shape, y_pred_shape, _dtype_name(y_true_dtype))
     if function in _CATEGORICAL:
         _check_categorical(target)
-    elif function is crossentropy.sparse_categorical_crossentropy:
+    elif function in _SPARSE:
         _check_sparse(target, options.get("axis", -1))
     else:
         _check_elementwise(target)

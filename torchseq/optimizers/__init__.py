@@ -16,27 +16,35 @@ from typing import Any
 import torch
 
 from torchseq.optimizers import schedules
+from torchseq.optimizers.adafactor import Adafactor
 from torchseq.optimizers.adagrad import Adadelta, Adagrad
 from torchseq.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from torchseq.optimizers.ftrl import Ftrl
+from torchseq.optimizers.lamb import Lamb
 from torchseq.optimizers.lion import Lion
+from torchseq.optimizers.muon import Muon
 from torchseq.optimizers.optimizer import Optimizer
 from torchseq.optimizers.rmsprop import RMSprop
+from torchseq.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from torchseq.optimizers.sgd import SGD
 from torchseq.utils import identifiers
 
 __all__ = [
     "SGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
     "Adamax",
     "Ftrl",
+    "Lamb",
     "Lion",
+    "Muon",
     "Nadam",
     "Optimizer",
     "RMSprop",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
     "schedules",
@@ -45,6 +53,7 @@ __all__ = [
 
 _CLASSES: tuple[type[Optimizer], ...] = (
     SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl,
+    Adafactor, Lamb, Muon, ScheduleFreeAdamW,
 )
 # Keras resolves names case-insensitively by lower-cased class name: "sgd", "rmsprop", "adamw".
 _OBJECTS: dict[str, type[Optimizer]] = {cls.__name__.lower(): cls for cls in _CLASSES}
@@ -56,8 +65,9 @@ def get(identifier: Any) -> Optimizer | torch.optim.Optimizer | type[torch.optim
     Args:
         identifier: ``None`` (returned as is); a Keras name (``"sgd"``, ``"rmsprop"``,
             ``"adam"``, ``"adamw"``, ``"adagrad"``, ``"adadelta"``, ``"adamax"``,
-            ``"nadam"``, ``"lion"``, ``"ftrl"``; any case) giving an optimizer with
-            Keras's defaults; a Keras config dict; a torchseq optimizer class
+            ``"nadam"``, ``"lion"``, ``"ftrl"``, ``"adafactor"``, ``"muon"``,
+            ``"schedulefreeadamw"``, and ``"lamb"``, which Keras 3's ``get`` misses;
+            any case) giving an optimizer with Keras's defaults; a Keras config dict; a torchseq optimizer class
             (instantiated) or instance; a ``torch.optim.Optimizer`` instance, or a
             ``torch.optim.Optimizer`` class, returned as is for the caller to
             instantiate with the parameters.

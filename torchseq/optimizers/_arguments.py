@@ -67,13 +67,16 @@ def check_number(
     return float(value)
 
 
-def check_int(owner: str, name: str, value: Any, *, minimum: int) -> int | None:
-    """Return ``value`` (``None`` allowed) after checking it is an int ``>= minimum``."""
-    if value is None:
+def check_int(
+    owner: str, name: str, value: Any, *, minimum: int, optional: bool = True
+) -> int | None:
+    """Return ``value`` after checking it is an int ``>= minimum`` (or ``None``, if optional)."""
+    if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        expected = "an int or None" if optional else "an int"
         raise TypeError(
-            f"{owner}: {name} must be an int or None, received: {name}={value!r} "
+            f"{owner}: {name} must be {expected}, received: {name}={value!r} "
             f"of type {type(value).__name__}"
         )
     if value < minimum:

@@ -4,14 +4,17 @@ Keras numbers an optimizer's variables in the order it creates them: the iterati
 count, the learning rate (absent when a schedule or a callable gives it), then the
 slots in the groups its ``build`` adds them (moving averages, gradient accumulators,
 then the optimizer's own groups, e.g. Adam's momentum and velocity interleaved per
-weight, then AMSGrad's ``velocity_hat`` per weight), then variables made after the
-slots (Nadam's momentum product). An unbuilt Keras optimizer has the first two only.
+weight, then AMSGrad's ``velocity_hat`` per weight; Muon gives only some weights a
+velocity), then variables made after the slots (Nadam's momentum product). An unbuilt
+Keras optimizer has the first two only.
 
 A slot has the Keras shape of its weight. A layer may store a weight in another
 layout (a conv kernel is ``(out, in, kh, kw)`` in torch, ``(kh, kw, in, out)`` in
 Keras), so each weight comes with its layout: ``None`` (the same), a permutation
 from the Keras shape to the stored one, or an object with ``to_keras(stored)`` and
-``to_stored(keras_value)`` (a layer's ``WeightLayout``).
+``to_stored(keras_value)`` (a layer's ``WeightLayout``). A few slots have a shape of
+their own (Adafactor's factored moments, kept in Keras's layout): those are exported
+as they are.
 """
 
 from __future__ import annotations
@@ -154,6 +157,9 @@ def _slot_variable(
 ) -> _KerasVariable:
     owner = type(optimizer).__name__
     shape = tuple(_to_keras(owner, index, param.detach(), layout).shape)
+    if name in optimizer._keras_shaped_slots:  # a shape of its own, already in Keras's layout
+        shape = tuple(optimizer._slot_keras_shape(name, shape))
+        layout = None
 
     def read() -> np.ndarray:
         return _to_numpy(_to_keras(owner, index, optimizer._slots_of(param)[name], layout))

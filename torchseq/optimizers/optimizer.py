@@ -1,8 +1,9 @@
 """The optimizer base: Keras 3's arguments and update order on a ``torch.optim.Optimizer``.
 
-A subclass declares its per-parameter slots (``_slots``), optionally per-step
-scalars (``_step_coefficients``), and implements one multi-tensor update
-(``_update``); the base does the rest in Keras's order: skip missing gradients,
+A subclass declares its per-parameter slots (``_slots``; ``_slot_names`` and
+``_new_slots`` when they differ between parameters or do not start as constants),
+optionally per-step scalars (``_step_coefficients``), and implements one multi-tensor
+update (``_update``); the base does the rest in Keras's order: skip missing gradients,
 unscale, accumulate, clip, decay the weights, update, keep the moving average,
 count the step. Slots are made at the first step, on the parameters' device.
 
@@ -213,15 +214,36 @@ class Optimizer(torch.optim.Optimizer):
             for name, value in state.items():
                 state[name] = value.to(param.device)
 
+    # Slots kept in Keras's layout with a shape of their own (Adafactor's factored
+    # moments), rather than in their parameter's stored layout and shape.
+    _keras_shaped_slots: tuple[str, ...] = ()
+
     def _slots(self) -> dict[str, float]:
         """Slot name -> initial value of the subclass's per-parameter slots; subclasses add."""
         return {}
+
+    def _slot_names(self, param: torch.Tensor) -> tuple[str, ...]:
+        """The subclass's slots ``param`` has: all of :meth:`_slots` unless a subclass says."""
+        return tuple(self._slots())
+
+    def _new_slots(self, param: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The subclass's slots for ``param``, made at its first step: filled like ``param``."""
+        initial = self._slots()
+        return {
+            name: torch.full_like(param, initial[name], memory_format=torch.preserve_format)
+            for name in self._slot_names(param)
+        }
+
+    def _slot_keras_shape(self, name: str, keras_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The Keras shape of slot ``name`` of a weight of Keras shape ``keras_shape``."""
+        return keras_shape
 
     def _own_slot_groups(self) -> list[tuple[str, ...]]:
         """The subclass's slot names grouped as Keras's ``build`` adds them.
 
         The names of one group alternate per parameter (Adam's momentum and velocity:
-        ``m0, v0, m1, v1``); groups follow one another. By default all slots form one
+        ``m0, v0, m1, v1``), skipping the slots a parameter does not have (see
+        :meth:`_slot_names`); groups follow one another. By default all slots form one
         group; a subclass whose Keras ``build`` adds them separately overrides this.
         """
         names = tuple(self._slots())
@@ -232,18 +254,25 @@ class Optimizer(torch.optim.Optimizer):
         groups = [("average",)] if self.use_ema else []
         if self.gradient_accumulation_steps:
             groups.append(("gradient_accumulator",))
-        groups += self._own_slot_groups()
-        return [(param, name) for group in groups for param in params for name in group]
+        shared = [name for group in groups for name in group]
+        present = [{*shared, *self._slot_names(param)} for param in params]
+        return [
+            (param, name)
+            for group in groups + self._own_slot_groups()
+            for param, names in zip(params, present)
+            for name in group
+            if name in names
+        ]
 
     def _slots_of(self, param: torch.Tensor) -> dict[str, torch.Tensor]:
         state = self.state[param]
         if not state:
-            names = {"average": 0.0} if self.use_ema else {}
+            shared = {"average": 0.0} if self.use_ema else {}
             if self.gradient_accumulation_steps:
-                names["gradient_accumulator"] = 0.0
-            names.update(self._slots())
-            for name, value in names.items():
+                shared["gradient_accumulator"] = 0.0
+            for name, value in shared.items():
                 state[name] = torch.full_like(param, value, memory_format=torch.preserve_format)
+            state.update(self._new_slots(param))
         return state
 
     # ------------------------------------------------------------------ the step
@@ -330,9 +359,10 @@ class Optimizer(torch.optim.Optimizer):
             group_grads = grads[start : start + len(params)]
             start += len(params)
             lr = self._rate.decayed(group["lr"], count) if rate is None else rate
+            states = [self._slots_of(p) for p in params]  # before the decay, as Keras builds
             self._decay_weights(group, params, lr)
-            states = [self._slots_of(p) for p in params]
-            slots = {name: [state[name] for state in states] for name in self._slots()}
+            # A slot a parameter does not have (see _slot_names) is None in its list.
+            slots = {name: [state.get(name) for state in states] for name in self._slots()}
             self._update(params, group_grads, slots, lr, coefficients)
 
     def _clip(self, grads: list[torch.Tensor]) -> list[torch.Tensor]:
@@ -345,7 +375,10 @@ class Optimizer(torch.optim.Optimizer):
         return grads
 
     def _decay_weights(self, group: dict[str, Any], params: list[torch.Tensor], lr: float) -> None:
-        weight_decay = group["weight_decay"]
+        self._decay(params, group["weight_decay"], lr)
+
+    def _decay(self, params: list[torch.Tensor], weight_decay: float | None, lr: float) -> None:
+        """``w -= w * weight_decay * lr`` for the parameters not exempted from decay."""
         if not weight_decay:
             return
         decayed = [p for p in params if self._weight_decay_filter.applies_to(p)]
