@@ -2,11 +2,14 @@
 
 from typing import Any
 
+from torchseq.utils.data_packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from torchseq.utils.file_utils import get_file
 from torchseq.utils.naming import clear_session
 from torchseq.utils.numerical_utils import normalize, to_categorical
 from torchseq.utils.progbar import Progbar
 from torchseq.utils.random import set_random_seed
 from torchseq.utils.sequence import PyDataset, Sequence
+from torchseq.utils.sequence_utils import pad_sequences
 
 __all__ = [
     "CustomObjectScope",
@@ -17,13 +20,17 @@ __all__ = [
     "custom_object_scope",
     "deserialize_keras_object",
     "get_custom_objects",
+    "get_file",
     "get_registered_name",
     "get_registered_object",
     "normalize",
+    "pack_x_y_sample_weight",
+    "pad_sequences",
     "register_keras_serializable",
     "serialize_keras_object",
     "set_random_seed",
     "to_categorical",
+    "unpack_x_y_sample_weight",
 ]
 
 
