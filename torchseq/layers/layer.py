@@ -14,7 +14,7 @@ import inspect
 import math
 import warnings
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import torch
@@ -24,7 +24,7 @@ from torch.nn.modules.lazy import LazyModuleMixin
 from torch.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
 from torchseq import config
-from torchseq.layers import variables
+from torchseq.layers import subclass_config, variables
 from torchseq.layers.symbolic import KerasTensor, Node, infer_output_spec, is_symbolic
 from torchseq.utils import conversion, naming, tree
 from torchseq.utils.layouts import stored_shape as _stored_shape
@@ -126,6 +126,15 @@ class Layer(LazyModuleMixin, nn.Module):
     # that asking costs an attribute read on the training step's path).
     _users_compute_mask = False
     _fills_training = False
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        layer = super().__new__(cls)
+        if not cls.__module__.startswith("torchseq."):
+            # A class of yours without its own get_config() is described by the arguments
+            # its __init__ received (Keras's rule).
+            arguments = subclass_config.record_init_arguments(cls, args, kwargs)
+            object.__setattr__(layer, "_init_arguments", arguments)
+        return layer
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -450,8 +459,14 @@ class Layer(LazyModuleMixin, nn.Module):
         return losses
 
     def add_loss(self, loss: torch.Tensor) -> None:
-        """Add a loss term (e.g. from ``call``), counted by the trainer at this step."""
+        """Add a loss term (e.g. from ``call``), counted by the trainer at this step.
+
+        ``losses`` holds those of the last call: calling the outermost layer again
+        starts the list afresh, as in Keras.
+        """
+        global _losses_added
         self._call_losses.append(loss)
+        _losses_added = True
 
     def _clear_losses(self) -> None:
         self._call_losses = []
@@ -482,12 +497,20 @@ class Layer(LazyModuleMixin, nn.Module):
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        global _call_depth, _losses_added
         if self._fills_training and "training" not in kwargs:
             kwargs["training"] = self.training
-        outputs = self.call(*args, **kwargs)
+        if _call_depth == 0 and _losses_added:
+            self._clear_losses()  # an outermost call: the tree's losses are this call's
+        _call_depth += 1
+        try:
+            outputs = self.call(*args, **kwargs)
+        finally:
+            _call_depth -= 1
         if self.activity_regularizer is not None:
             batch = outputs.shape[0] if outputs.ndim else 1
             self._call_losses = [self.activity_regularizer(outputs) / batch]
+            _losses_added = True
         return outputs
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -699,6 +722,11 @@ class Layer(LazyModuleMixin, nn.Module):
         """
         from torchseq import regularizers
 
+        if hasattr(self, "_init_arguments") and type(self).get_config is Layer.get_config:
+            return {
+                **subclass_config.subclass_config(self, own_get_config=False),
+                "dtype": _policy_config(self.dtype),
+            }
         config_ = {
             "name": self.name,
             "trainable": self.trainable,
@@ -717,10 +745,18 @@ class Layer(LazyModuleMixin, nn.Module):
         Options Keras writes that torchseq has no use for (``quantization_config``,
         ``lora_rank``, ...) are accepted while they hold Keras's default.
 
+        A layer of yours whose ``__init__`` takes neither ``name`` nor ``**kwargs`` still
+        gets its name and ``trainable`` flag back (Keras's ``from_config`` fails on it).
+
         Raises:
             ValueError: A Keras option holds a value torchseq cannot honour.
         """
-        return cls(**cls._arguments_from_config(config))
+        arguments = cls._arguments_from_config(config)
+        if cls.__module__.startswith("torchseq."):
+            return cls(**arguments)
+        if "dtype" not in _constructor_parameters(cls):
+            arguments.pop("dtype", None)
+        return subclass_config.subclass_from_config(cls, arguments)
 
     @classmethod
     def _arguments_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
@@ -883,6 +919,13 @@ def _overrides_compute_mask(layer_type: type) -> bool:
     return layer_type.compute_mask is not Layer.compute_mask
 
 
+
+
+# Keras clears a layer tree's call losses when its outermost layer is called again; the
+# depth of nested forward calls tells the outermost one. Until some layer adds a loss there
+# is nothing to clear, and calls skip the walk over the tree.
+_call_depth = 0
+_losses_added = False
 
 
 def _mask_of(inputs: Any) -> Any:

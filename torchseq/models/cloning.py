@@ -7,10 +7,10 @@ from typing import Any
 
 from torchseq.layers.input_layer import Input, InputLayer
 from torchseq.layers.layer import Layer
+from torchseq.layers.subclass_config import has_functional_constructor
 from torchseq.layers.symbolic import KerasTensor
 from torchseq.models.model import Model
 from torchseq.models.sequential import SequentialModel
-from torchseq.models.subclass_config import has_functional_constructor
 from torchseq.utils import tree
 
 __all__ = ["clone_model"]

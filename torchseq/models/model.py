@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from torch import nn
 
+from torchseq.layers import subclass_config
 from torchseq.layers.layer import Layer, with_keras_mask
 from torchseq.layers.operation import Operation
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.symbolic import KerasTensor
-from torchseq.models import functional_config, subclass_config
+from torchseq.models import functional_config
 from torchseq.models.graph import Graph
 from torchseq.models.layer_list import LayerList
 from torchseq.training.trainer import Trainer
 from torchseq.utils import naming, tree
-
-if TYPE_CHECKING:
-    from typing import Self
 
 __all__ = ["Model", "model_from_json"]
 
@@ -43,13 +41,6 @@ class Model(Trainer, Layer):
         >>> y = layers.Dense(10, activation="softmax")(layers.Dense(32)(x))
         >>> model = Model(x, y)
     """
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
-        model = super().__new__(cls)
-        # A subclass without its own get_config() is described by these (Keras's rule).
-        arguments = subclass_config.record_init_arguments(cls, args, kwargs)
-        object.__setattr__(model, "_init_arguments", arguments)
-        return model
 
     def __init__(
         self, inputs: Any = None, outputs: Any = None, name: str | None = None, **kwargs: Any

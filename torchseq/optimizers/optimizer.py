@@ -164,6 +164,9 @@ class Optimizer(torch.optim.Optimizer):
         if params is None:
             self.param_groups.clear()
         self.built = params is not None
+        # Parameters whose slots were made and turned out to be none (plain SGD): the step
+        # does not try again.
+        self._slotless: set[torch.Tensor] = set()
 
     # ------------------------------------------------------------------ building
 
@@ -266,13 +269,15 @@ class Optimizer(torch.optim.Optimizer):
 
     def _slots_of(self, param: torch.Tensor) -> dict[str, torch.Tensor]:
         state = self.state[param]
-        if not state:
+        if not state and param not in self._slotless:
             shared = {"average": 0.0} if self.use_ema else {}
             if self.gradient_accumulation_steps:
                 shared["gradient_accumulator"] = 0.0
             for name, value in shared.items():
                 state[name] = torch.full_like(param, value, memory_format=torch.preserve_format)
             state.update(self._new_slots(param))
+            if not state:
+                self._slotless.add(param)
         return state
 
     # ------------------------------------------------------------------ the step
@@ -375,7 +380,8 @@ class Optimizer(torch.optim.Optimizer):
         return grads
 
     def _decay_weights(self, group: dict[str, Any], params: list[torch.Tensor], lr: float) -> None:
-        self._decay(params, group["weight_decay"], lr)
+        if group["weight_decay"]:
+            self._decay(params, group["weight_decay"], lr)
 
     def _decay(self, params: list[torch.Tensor], weight_decay: float | None, lr: float) -> None:
         """``w -= w * weight_decay * lr`` for the parameters not exempted from decay."""

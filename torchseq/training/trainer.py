@@ -233,9 +233,7 @@ class Trainer:
     def compute_loss(self, x: Any, y: list, sample_weight: list) -> tuple:
         """Forward pass and total loss (what ``jit_compile=True`` compiles)."""
         state = self._compile_state
-        if state.regularized:
-            self._clear_losses()
-        y_pred = self._flat_outputs(self(x))
+        y_pred = self._flat_outputs(self(x))  # the outermost call starts the losses afresh
         total, values = state.loss(
             y, y_pred, sample_weight, self.losses if state.regularized else []
         )
@@ -245,11 +243,12 @@ class Trainer:
         """One optimizer step on a batch; updates the loss trackers and metrics on the device."""
         state = self._compile_state
         total, values, y_pred = state.loss_function(x, y, sample_weight)
-        state.optimizer.zero_grad(set_to_none=True)
-        (state.optimizer.scale_loss(total) if state.scales_loss else total).backward()
-        state.optimizer.step()
-        if state.constrained:
-            self._apply_constraints()
+        if state.parameters:  # a model without trainable weights only reports its losses
+            state.optimizer.zero_grad(set_to_none=True)
+            (state.optimizer.scale_loss(total) if state.scales_loss else total).backward()
+            state.optimizer.step()
+            if state.constrained:
+                self._apply_constraints()
         with torch.no_grad():
             state.loss.update_trackers(total, values, _batch_size(x))
             state.metrics.update(y, [p.detach() for p in y_pred], sample_weight)
@@ -258,8 +257,6 @@ class Trainer:
         """Loss and metrics on a batch, no update."""
         state = self._compile_state
         with torch.no_grad():
-            if state.regularized:
-                self._clear_losses()
             y_pred = self._flat_outputs(self(x))
             if state.loss is not None:
                 total, values = state.loss(
@@ -709,6 +706,12 @@ class Trainer:
         state.metrics.to(device)
         if state.parameters is None:
             self._attach_optimizer()
+        if not state.parameters:
+            warnings.warn(
+                f"Model {self.name!r} has no trainable weights: fit() computes its losses and "
+                "metrics but changes nothing",
+                stacklevel=3,
+            )
         if state.loss is None and state.regularized:  # compile(optimizer) and add_loss
             state.loss = OutputLosses(None, None, state.output_names, added_losses_only=True)
             state.loss.to(device)

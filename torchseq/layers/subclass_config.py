@@ -1,12 +1,14 @@
-"""Configs of subclassed models: the constructor's arguments, recorded when the model is made.
+"""Configs of your own layers and models: the constructor's arguments, recorded when the
+object is made.
 
-Keras 3's rule: a model subclass that does not write its own ``get_config`` is described by
-the arguments its ``__init__`` received, provided they are plain values (strings, numbers,
-booleans, ``None``, and lists or dicts of them). A subclass created with anything else (a
-layer, a function) must define ``get_config`` and ``from_config`` to be serializable.
+Keras 3's rule: a layer or model subclass that does not write its own ``get_config`` is
+described by the arguments its ``__init__`` received, provided they are plain values
+(strings, numbers, booleans, ``None``, and lists or dicts of them). A subclass created with
+anything else (a layer, a function) must define ``get_config`` and ``from_config`` to be
+serializable.
 
 Unlike Keras, a config is rebuilt even when ``__init__`` takes no ``name`` or ``trainable``:
-those are set on the new model afterwards.
+those are set on the new object afterwards.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from torchseq.utils import tree
 
 if TYPE_CHECKING:
-    from torchseq.models.model import Model
+    from torchseq.layers.layer import Layer
 
 __all__ = [
     "has_functional_constructor",
@@ -63,11 +65,12 @@ def record_init_arguments(cls: type, args: tuple, kwargs: dict) -> tuple[dict | 
     return arguments, None
 
 
-def subclass_config(model: Model, *, own_get_config: bool) -> dict[str, Any]:
-    """The config of a subclassed model: name and trainable, plus its recorded arguments.
+def subclass_config(model: Layer, *, own_get_config: bool) -> dict[str, Any]:
+    """The config of a subclassed layer or model: name and trainable, plus its recorded
+    arguments.
 
     Args:
-        model: The model.
+        model: The layer or model.
         own_get_config: Whether the subclass writes its own ``get_config`` (which then adds
             its arguments to this base config itself).
 
@@ -85,14 +88,14 @@ def subclass_config(model: Model, *, own_get_config: bool) -> dict[str, Any]:
         return config
     reason = problem or "its constructor arguments could not be recorded"
     raise NotImplementedError(
-        f"Model {type(model).__name__} cannot write its config: {reason}. Expected "
+        f"{_kind(type(model))} {type(model).__name__} cannot write its config: {reason}. Expected "
         "constructor arguments that are strings, numbers, booleans or None (or lists and "
         "dicts of them); otherwise define get_config() returning the arguments and, where "
         "__init__ needs objects rebuilt from them, from_config(cls, config)."
     )
 
 
-def subclass_from_config(cls: type[Model], config: dict[str, Any]) -> Model:
+def subclass_from_config(cls: type[Layer], config: dict[str, Any]) -> Layer:
     """``cls(**config)``, with ``name``/``trainable`` set afterwards if ``__init__`` lacks them.
 
     Raises:
@@ -110,7 +113,7 @@ def subclass_from_config(cls: type[Model], config: dict[str, Any]) -> Model:
     unknown = [key for key in left if key not in _BASE_KEYS]
     if unknown:
         raise TypeError(
-            f"Unable to rebuild model {cls.__name__} from its config: __init__ takes no "
+            f"Unable to rebuild {_kind(cls).lower()} {cls.__name__} from its config: __init__ takes no "
             f"argument(s) {unknown}; its parameters are {list(parameters)}. A get_config() "
             "that returns more than the constructor's arguments needs a matching "
             "from_config(cls, config)."
@@ -119,7 +122,7 @@ def subclass_from_config(cls: type[Model], config: dict[str, Any]) -> Model:
         model = cls(**arguments)
     except TypeError as error:
         raise TypeError(
-            f"Unable to rebuild model {cls.__name__} from its config {config!r}: {error}. "
+            f"Unable to rebuild {_kind(cls).lower()} {cls.__name__} from its config {config!r}: {error}. "
             "get_config() must return every argument __init__ needs, or the class must "
             "define from_config(cls, config)."
         ) from error
@@ -128,6 +131,10 @@ def subclass_from_config(cls: type[Model], config: dict[str, Any]) -> Model:
     if "trainable" in left:
         model.trainable = left["trainable"]
     return model
+
+
+def _kind(cls: type) -> str:
+    return "Model" if hasattr(cls, "fit") else "Layer"  # models carry the training API
 
 
 def has_functional_constructor(cls: type) -> bool:

@@ -1,0 +1,87 @@
+"""Custom layers as the Keras guide writes them: losses of the last call, configs of
+constructors without ``**kwargs``, models with nothing to train."""
+
+import numpy as np
+import pytest
+
+import torchseq as keras
+from torchseq import ops
+
+
+class Penalty(keras.layers.Layer):
+    def __init__(self, rate=0.5):
+        super().__init__()  # takes no name, no **kwargs
+        self.rate = rate
+
+    def call(self, inputs):
+        self.add_loss(self.rate * ops.sum(inputs))
+        return inputs
+
+
+class Outer(keras.layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.penalty = Penalty()
+
+    def call(self, inputs):
+        return self.penalty(inputs)
+
+
+def test_losses_hold_the_last_outermost_call_only():
+    layer = Outer()
+    assert layer.losses == []
+    layer(ops.ones((1, 2)))
+    layer(ops.ones((1, 2)) * 3)
+    assert [float(loss) for loss in layer.losses] == [3.0]
+    assert [float(loss) for loss in layer.penalty.losses] == [3.0]
+
+
+def test_a_constructor_without_name_still_round_trips_its_config():
+    layer = Penalty(0.25)
+    layer.name, layer.trainable = "my_penalty", False
+    rebuilt = Penalty.from_config(layer.get_config())
+    assert (rebuilt.rate, rebuilt.name, rebuilt.trainable) == (0.25, "my_penalty", False)
+
+
+def test_a_model_without_trainable_weights_fits_and_warns():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, Penalty(0.1)(inputs))
+    model.compile(optimizer="adam", loss="mse")
+    x = np.ones((4, 3), "float32")
+    with pytest.warns(UserWarning, match="has no trainable weights"):
+        history = model.fit(x, np.zeros((4, 3), "float32"), epochs=1, verbose=0)
+    assert history.history["loss"][0] == pytest.approx(1.0 + 0.1 * 12, rel=1e-5)  # mse + sum
+
+
+class Linear(keras.layers.Layer):
+    """The guide's layer: no get_config of its own."""
+
+    def __init__(self, units=32, activation=None):
+        super().__init__()
+        self.units, self.activation = units, activation
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal")
+
+    def call(self, inputs):
+        return ops.matmul(inputs, self.w)
+
+
+def test_a_layer_without_get_config_is_described_by_its_arguments(tmp_path):
+    assert Linear(64, activation="relu").get_config()["units"] == 64
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, Linear(5)(inputs))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras", custom_objects={"Linear": Linear})
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_a_layer_made_with_an_object_must_write_its_own_config():
+    class Wrap(keras.layers.Layer):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+    with pytest.raises(NotImplementedError, match=r"Layer Wrap cannot write its config: .*inner="):
+        Wrap(keras.layers.Dense(2)).get_config()
