@@ -159,3 +159,11 @@ def test_subclassing_guide(run_example, monkeypatch):
     assert "weights: 6\ntrainable weights: 6" in out  # sub-layers tracked from attributes
     assert "{'units': 64}" in out and "'name': 'linear_" in out
     assert "Epoch 2/2" in out and "nan" not in out
+
+
+def test_custom_fit_guide(run_example):
+    out = run_example("custom_fit_guide.py")
+    assert out.count("Epoch 3/3") == 2 and "Epoch 5/5" in out
+    # every model logs the loss and the mae its train_step (or test_step) returns
+    finals = [line for line in out.replace("\r", "\n").splitlines() if line.startswith("32/32")]
+    assert finals and all(" - loss: " in line and " - mae: " in line for line in finals)

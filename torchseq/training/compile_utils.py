@@ -77,6 +77,12 @@ class LossTracker:
         self.total.add_(value.detach(), alpha=batch_size)
         self.count += batch_size
 
+    def update_state(self, value: Any, sample_weight: Any = None) -> None:
+        """Keras's ``Mean.update_state``, for a ``train_step`` of yours: add ``value``
+        weighted by ``sample_weight`` (1 by default)."""
+        value = torch.as_tensor(value, dtype=self.total.dtype, device=self.total.device)
+        self.update(value.mean(), 1 if sample_weight is None else sample_weight)
+
     def result(self) -> torch.Tensor:
         return self.total / self.count if self.count else self.total.clone()
 

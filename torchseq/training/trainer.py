@@ -9,8 +9,9 @@ them. Nothing on the step reads a value back to the host unless the progress bar
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from torchseq.training.stateful import (
     warn_not_shuffled,
 )
 from torchseq.utils import conversion, tree
+from torchseq.utils.data_packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from torchseq.utils.logs import pythonify_logs
 
 __all__ = ["Trainer"]
@@ -223,14 +225,14 @@ class Trainer:
         # dynamic shapes (triggered by a second model compiling the same method) fail on
         # convolutions in torch 2.13's inductor.
         state.loss_function = (
-            torch.compile(self.compute_loss, dynamic=False)
+            torch.compile(self._forward_and_loss, dynamic=False)
             if state.jit_compile
-            else self.compute_loss
+            else self._forward_and_loss
         )
 
     # ------------------------------------------------------------------ steps
 
-    def compute_loss(self, x: Any, y: list, sample_weight: list) -> tuple:
+    def _forward_and_loss(self, x: Any, y: list, sample_weight: list) -> tuple:
         """Forward pass and total loss (what ``jit_compile=True`` compiles)."""
         state = self._compile_state
         y_pred = self._flat_outputs(self(x))  # the outermost call starts the losses afresh
@@ -239,7 +241,7 @@ class Trainer:
         )
         return total, values, y_pred
 
-    def train_step(self, x: Any, y: list, sample_weight: list) -> None:
+    def _train_batch(self, x: Any, y: list, sample_weight: list) -> None:
         """One optimizer step on a batch; updates the loss trackers and metrics on the device."""
         state = self._compile_state
         total, values, y_pred = state.loss_function(x, y, sample_weight)
@@ -253,7 +255,7 @@ class Trainer:
             state.loss.update_trackers(total, values, _batch_size(x))
             state.metrics.update(y, [p.detach() for p in y_pred], sample_weight)
 
-    def test_step(self, x: Any, y: list, sample_weight: list) -> None:
+    def _test_batch(self, x: Any, y: list, sample_weight: list) -> None:
         """Loss and metrics on a batch, no update."""
         state = self._compile_state
         with torch.no_grad():
@@ -265,9 +267,89 @@ class Trainer:
                 state.loss.update_trackers(total, values, _batch_size(x))
             state.metrics.update(y, y_pred, sample_weight)
 
-    def predict_step(self, x: Any) -> Any:
+    def _predict_batch(self, x: Any) -> Any:
         """The model's outputs for a batch (``predict`` runs it under ``torch.no_grad``)."""
         return self(x)
+
+    def _predict_step_function(self) -> Callable[[Any], Any]:
+        if type(self).predict_step is Trainer.predict_step:
+            return self._predict_batch
+        return lambda x: self.predict_step((x,))
+
+    # ------------------------------------------------------------------ Keras's step contract
+
+    def train_step(self, data: Any) -> dict[str, Any]:
+        """One training step on a batch ``data`` as ``fit`` received it: ``x``, ``(x, y)`` or
+        ``(x, y, sample_weight)``. Returns the logs callbacks and the progress bar show.
+
+        Override it to change what ``fit`` does, with Keras 3's torch contract::
+
+            def train_step(self, data):
+                x, y = data
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(y=y, y_pred=y_pred)
+                self.zero_grad()
+                loss.backward()
+                weights = self.trainable_weights
+                self.optimizer.apply([w.grad for w in weights], weights)
+                return self.compute_metrics(x, y, y_pred)  # or your own dict
+
+        When it is not overridden, ``fit`` runs torchseq's own step directly.
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._train_batch(x, *self._targets(y, sample_weight))
+        return self.get_metrics_result()
+
+    def test_step(self, data: Any) -> dict[str, Any]:
+        """One evaluation step on a batch (see :meth:`train_step`); override to customise
+        ``evaluate`` and validation."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._test_batch(x, *self._targets(y, sample_weight))
+        return self.get_metrics_result()
+
+    def predict_step(self, data: Any) -> Any:
+        """The outputs for a batch ``(x,)``; override to customise ``predict``."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self._predict_batch(x)
+
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> torch.Tensor:
+        """The total loss of a batch: the compiled loss(es) plus the losses the model added
+        during its last call (``add_loss``, regularizers), as Keras computes it."""
+        state = self._state("compute_loss")
+        added = self.losses
+        if state.loss is None:
+            if not added:
+                raise ValueError(
+                    f"compute_loss: model {self.name!r} has no loss: compile() was given none "
+                    "and the model added none; pass compile(loss=...)"
+                )
+            return functools.reduce(torch.add, added)
+        targets, weights = self._targets(y, sample_weight)
+        total, _ = state.loss(targets, self._flat_outputs(y_pred), weights, added)
+        return total
+
+    def compute_metrics(
+        self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None
+    ) -> dict[str, Any]:
+        """Update the compiled metrics with a batch and return every metric's result (the
+        loss trackers' included), as Keras's ``compute_metrics``."""
+        state = self._state("compute_metrics")
+        targets, weights = self._targets(y, sample_weight)
+        with torch.no_grad():
+            predictions = [p.detach() for p in self._flat_outputs(y_pred)]
+            state.metrics.update(targets, predictions, weights)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict[str, Any]:
+        """Every metric's current result, by log name (Keras's ``get_metrics_result``)."""
+        return self._logs()
 
     # ------------------------------------------------------------------ fit
 
@@ -350,8 +432,9 @@ class Trainer:
                 False,
                 None,
             )
+        custom = type(self).train_step is not Trainer.train_step
         self._prepare(adapter)
-        if state.loss is None:
+        if state.loss is None and not custom:
             raise ValueError(
                 f"fit: model {self.name!r} has nothing to minimise: compile() was given no "
                 "loss and the model adds none (add_loss, regularizers). Pass a loss, e.g. "
@@ -378,19 +461,23 @@ class Trainer:
             # BackupAndRestore may resume an interrupted run from a later epoch.
             initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
             groups = StepGroups(callback_list, "train", self.steps_per_execution)
-            batch_logs = LazyLogs(self._logs)
+            step_logs: list[Any] = [{}]  # what a train_step of yours returned last
+            batch_logs = LazyLogs(lambda: _plain_logs(step_logs[0]) if custom else self._logs())
             try:
                 for epoch in range(initial_epoch, epochs):
                     self._reset_metrics()
                     callback_list.on_epoch_begin(epoch)
                     for step, (bx, by, bsw) in enumerate(adapter.batches(epoch)):
                         groups.begin(step)
-                        self.train_step(bx, *self._targets(by, bsw))
+                        if custom:
+                            step_logs[0] = self.train_step(pack_x_y_sample_weight(bx, by, bsw))
+                        else:
+                            self._train_batch(bx, *self._targets(by, bsw))
                         interrupted.check()
                         if groups.end(step, batch_logs.fresh) and self.stop_training:
                             break
                     groups.close(batch_logs.fresh)
-                    logs = self._logs()
+                    logs = dict(batch_logs.fresh())
                     if val_adapter is not None and _validates_after(epoch, validation_freq):
                         with training_mode(self, False):
                             callback_list.on_test_begin()
@@ -458,13 +545,18 @@ class Trainer:
     def _run_evaluation(self, adapter: Any, callback_list: Any = None) -> dict[str, Any]:
         self._reset_metrics()
         groups = StepGroups(callback_list, "test", self.steps_per_execution)
-        batch_logs = LazyLogs(self._logs)
+        custom = type(self).test_step is not Trainer.test_step
+        step_logs: list[Any] = [{}]
+        batch_logs = LazyLogs(lambda: _plain_logs(step_logs[0]) if custom else self._logs())
         for step, (bx, by, bsw) in enumerate(adapter.batches(0)):
             groups.begin(step)
-            self.test_step(bx, *self._targets(by, bsw))
+            if custom:
+                step_logs[0] = self.test_step(pack_x_y_sample_weight(bx, by, bsw))
+            else:
+                self._test_batch(bx, *self._targets(by, bsw))
             groups.end(step, batch_logs.fresh)
         groups.close(batch_logs.fresh)
-        return self._logs()
+        return dict(batch_logs.fresh())
 
     def predict(
         self,
@@ -504,6 +596,7 @@ class Trainer:
             steps=adapter.num_batches,
         )
         outputs = []
+        predict_step = self._predict_step_function()
         with training_mode(self, False), torch.no_grad():
             callback_list.on_predict_begin()
             groups = StepGroups(callback_list, "predict", self.steps_per_execution)
@@ -513,7 +606,7 @@ class Trainer:
 
             for step, (bx, _, _) in enumerate(adapter.batches(0)):
                 groups.begin(step)
-                outputs.append(self.predict_step(bx))
+                outputs.append(predict_step(bx))
                 groups.end(step, group_outputs)
             groups.close(group_outputs)
             callback_list.on_predict_end()
@@ -532,13 +625,13 @@ class Trainer:
         return_dict: bool = False,
     ) -> Any:
         """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
-        return self._on_batch(self.train_step, True, x, y, sample_weight, class_weight, return_dict)
+        return self._on_batch(self._train_batch, True, x, y, sample_weight, class_weight, return_dict)
 
     def test_on_batch(
         self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
     ) -> Any:
         """Loss (and metrics) of one batch, no update."""
-        return self._on_batch(self.test_step, False, x, y, sample_weight, None, return_dict)
+        return self._on_batch(self._test_batch, False, x, y, sample_weight, None, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
         """Model outputs for one batch, as numpy arrays (data converted as ``predict`` does)."""
@@ -547,7 +640,7 @@ class Trainer:
         )
         bx, _, _ = adapter.peek()
         with training_mode(self, False), torch.no_grad():
-            return _concatenate_to_numpy([self.predict_step(bx)])
+            return _concatenate_to_numpy([self._predict_step_function()(bx)])
 
     def _on_batch(
         self,
@@ -559,7 +652,7 @@ class Trainer:
         class_weight: Any,
         return_dict: bool,
     ) -> Any:
-        self._state(step.__name__.replace("_step", "_on_batch"))
+        self._state(step.__name__.replace("_batch", "_on_batch").lstrip("_"))
         adapter = self._adapter(x, y, sample_weight, None, None, False, class_weight, whole=True)
         self._prepare(adapter)
         self._reset_metrics()
@@ -877,3 +970,19 @@ def _concatenate(batches: list[Any]) -> Any:
 
 def _concatenate_to_numpy(batches: list[Any]) -> Any:
     return tree.map_structure(lambda t: t.detach().cpu().numpy(), _concatenate(batches))
+
+
+def _plain_logs(logs: Any) -> dict[str, Any]:
+    """A custom step's returned logs, flat: a nested dict of results (Keras's
+    ``compile_metrics``) gives its entries."""
+    if not isinstance(logs, Mapping):
+        raise TypeError(
+            f"train_step/test_step must return a dict of logs, received: {type(logs).__name__}"
+        )
+    flat: dict[str, Any] = {}
+    for key, value in logs.items():
+        if isinstance(value, Mapping):
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
