@@ -85,3 +85,59 @@ def test_a_layer_made_with_an_object_must_write_its_own_config():
 
     with pytest.raises(NotImplementedError, match=r"Layer Wrap cannot write its config: .*inner="):
         Wrap(keras.layers.Dense(2)).get_config()
+
+
+def custom_classes(k):
+    """The subclassing guide's Linear and the RNN API's minimal cell, for library ``k``."""
+
+    class Linear(k.layers.Layer):
+        def __init__(self, units=3, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal")
+            self.b = self.add_weight(shape=(self.units,), initializer="random_normal")
+
+        def call(self, inputs):
+            return k.ops.matmul(inputs, self.w) + self.b
+
+        def compute_output_shape(self, input_shape):  # Keras's TimeDistributed needs it
+            return (*input_shape[:-1], self.units)
+
+    class MinimalRNNCell(k.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.state_size = units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="uniform")
+            self.recurrent_kernel = self.add_weight(shape=(self.units, self.units), initializer="uniform")
+
+        def call(self, inputs, states):
+            output = k.ops.matmul(inputs, self.kernel) + k.ops.matmul(states[0], self.recurrent_kernel)
+            return output, [output]
+
+    return Linear, MinimalRNNCell
+
+
+@pytest.mark.parametrize("wrapping", ["time_distributed", "bidirectional_rnn"])
+def test_custom_layers_inside_wrappers_match_keras(wrapping):
+    reference = pytest.importorskip("keras")
+    outputs = []
+    for k in (keras, reference):
+        linear, cell = custom_classes(k)
+        inputs = k.Input((5, 4))
+        if wrapping == "time_distributed":
+            layer = k.layers.TimeDistributed(linear(3))
+        else:
+            if k is reference:  # Keras copies the layer through its config: it must find the cell
+                cell = reference.saving.register_keras_serializable("torchseq_tests")(cell)
+            layer = k.layers.Bidirectional(k.layers.RNN(cell(3), return_sequences=True))
+        outputs.append(k.Model(inputs, layer(inputs)))
+    ours, theirs = outputs
+    ours.set_weights(theirs.get_weights())
+    x = np.random.default_rng(0).random((2, 5, 4)).astype("float32")
+    assert tuple(ours.output.shape) == tuple(theirs.output.shape)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)

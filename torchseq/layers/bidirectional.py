@@ -355,9 +355,13 @@ def _check_pair(forward: Layer, backward: Layer) -> None:
 
 
 def _copy_layer(layer: Layer, **overrides: Any) -> Layer:
-    """A new, unbuilt layer from ``layer``'s config (no shared weights or state)."""
+    """A new, unbuilt layer from ``layer``'s config (no shared weights or state); classes
+    of your own inside it (an RNN's custom cell) resolve to themselves."""
+    from torchseq.saving.object_registration import CustomObjectScope
+
     config = {**copy.deepcopy(layer.get_config()), **overrides}
-    return type(layer).from_config(config)
+    with CustomObjectScope({type(module).__name__: type(module) for module in layer.modules()}):
+        return type(layer).from_config(config)
 
 
 def _prefixed(prefix: str, name: str) -> str:
