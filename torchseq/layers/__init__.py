@@ -85,7 +85,17 @@ from torchseq.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
-from torchseq.layers.preprocessing import Normalization, Rescaling
+from torchseq.layers.preprocessing import (
+    CategoryEncoding,
+    Discretization,
+    HashedCrossing,
+    Hashing,
+    IntegerLookup,
+    Normalization,
+    Rescaling,
+    StringLookup,
+    TextVectorization,
+)
 from torchseq.layers.recurrent import GRU, LSTM, SimpleRNN
 from torchseq.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
 from torchseq.layers.regularization import Dropout
@@ -134,6 +144,7 @@ __all__ = [
     "AvgPool3D",
     "BatchNormalization",
     "Bidirectional",
+    "CategoryEncoding",
     "CenterCrop",
     "Concatenate",
     "Conv1D",
@@ -154,6 +165,7 @@ __all__ = [
     "Dense",
     "DepthwiseConv1D",
     "DepthwiseConv2D",
+    "Discretization",
     "Dot",
     "Dropout",
     "Embedding",
@@ -174,10 +186,13 @@ __all__ = [
     "GlobalMaxPooling2D",
     "GlobalMaxPooling3D",
     "GroupNormalization",
+    "HashedCrossing",
+    "Hashing",
     "Identity",
     "Input",
     "InputLayer",
     "InputSpec",
+    "IntegerLookup",
     "LSTMCell",
     "Lambda",
     "Layer",
@@ -213,7 +228,9 @@ __all__ = [
     "SpatialDropout2D",
     "SpatialDropout3D",
     "StackedRNNCells",
+    "StringLookup",
     "Subtract",
+    "TextVectorization",
     "TimeDistributed",
     "TorchModule",
     "TorchModuleWrapper",

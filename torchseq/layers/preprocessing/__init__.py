@@ -1,0 +1,31 @@
+"""Preprocessing layers: feature scaling, lookups, encodings, hashing and text vectorization.
+
+Mirrors Keras's preprocessing layers. The string layers (``StringLookup``,
+``TextVectorization``, ``Hashing``/``HashedCrossing`` of strings) take Python strings,
+(nested) lists of strings and numpy string/object arrays and return torch tensors; they
+belong in the data pipeline, or first in a model called eagerly. The numeric ones
+(``IntegerLookup``, ``CategoryEncoding``, ``Hashing`` of integers, ``Discretization``) run
+batched on tensors on the model's device, so they also work inside a model's graph.
+"""
+
+from torchseq.layers.preprocessing.category_encoding import CategoryEncoding
+from torchseq.layers.preprocessing.discretization import Discretization
+from torchseq.layers.preprocessing.hashed_crossing import HashedCrossing
+from torchseq.layers.preprocessing.hashing import Hashing
+from torchseq.layers.preprocessing.integer_lookup import IntegerLookup
+from torchseq.layers.preprocessing.normalization import Normalization
+from torchseq.layers.preprocessing.rescaling import Rescaling
+from torchseq.layers.preprocessing.string_lookup import StringLookup
+from torchseq.layers.preprocessing.text_vectorization import TextVectorization
+
+__all__ = [
+    "CategoryEncoding",
+    "Discretization",
+    "HashedCrossing",
+    "Hashing",
+    "IntegerLookup",
+    "Normalization",
+    "Rescaling",
+    "StringLookup",
+    "TextVectorization",
+]
