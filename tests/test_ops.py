@@ -268,8 +268,15 @@ def test_every_case_name_is_public():
 
 
 def test_all_names_exist():
-    missing = [name for name in ops.__all__ if not callable(getattr(ops, name, None))]
+    namespaces = {"image", "linalg", "nn", "numpy"}
+    missing = [
+        name for name in ops.__all__ if name not in namespaces and not callable(getattr(ops, name, None))
+    ]
     assert missing == []
+    for namespace in namespaces:  # keras.ops.nn and friends hold the same functions
+        module = getattr(ops, namespace)
+        assert all(callable(getattr(module, name)) for name in module.__all__)
+    assert ops.nn.relu is ops.relu and ops.numpy.mean is ops.mean and ops.linalg.svd is ops.svd
 
 
 # Where Keras's torch backend is missing a case or departs from numpy, numpy decides.

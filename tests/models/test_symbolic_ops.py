@@ -125,15 +125,20 @@ def test_an_op_model_trains():
 def test_every_graph_op_is_a_keras_operation_with_the_same_inputs():
     """Configs name Keras's op classes, which must exist and take the same tensor arguments."""
     checked = 0
-    for name in ops.__all__:
-        spec = getattr(getattr(ops, name), "spec", None)
-        if spec is None:
-            continue
-        cls = getattr(importlib.import_module(spec.keras_module), spec.class_name)
-        keras_inputs = [p for p in inspect.signature(cls.call).parameters if p not in ("self", "kwargs")]
-        assert keras_inputs == list(spec.input_parameters), name
-        checked += 1
-    assert checked > 100
+    for namespace in (ops, ops.image):
+        for name in namespace.__all__:
+            checked += _check_keras_operation(getattr(namespace, name), name)
+    assert checked > 300
+
+
+def _check_keras_operation(op, name):
+    spec = getattr(op, "spec", None)
+    if spec is None:
+        return 0
+    cls = getattr(importlib.import_module(spec.keras_module), spec.class_name)
+    keras_inputs = [p for p in inspect.signature(cls.call).parameters if p not in ("self", "kwargs")]
+    assert keras_inputs == list(spec.input_parameters), name
+    return 1
 
 
 def test_symbolic_tensors_refuse_to_act_as_values():

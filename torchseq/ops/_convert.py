@@ -24,6 +24,7 @@ __all__ = [
     "dtype",
     "is_tensor",
     "ndim",
+    "saturate_cast",
     "shape",
     "size",
     "stop_gradient",
@@ -190,3 +191,32 @@ def dtype(x: TensorLike) -> str:
 def stop_gradient(variable: TensorLike) -> Tensor:
     """``variable`` detached from the autograd graph."""
     return _to_tensor(variable).detach()
+
+
+def _dtype_range(dtype: torch.dtype) -> tuple[float, float]:
+    if dtype == torch.bool:
+        return 0, 1
+    info = torch.finfo(dtype) if dtype.is_floating_point else torch.iinfo(dtype)
+    return info.min, info.max
+
+
+def _representable_limit(limit: float, dtype: torch.dtype, bound: float) -> Tensor:
+    """``limit`` in ``dtype``, moved towards 0 if rounding carried it past ``bound``."""
+    value = torch.tensor(limit, dtype=dtype)
+    overshoots = float(value) > bound if limit > 0 else float(value) < bound
+    if overshoots:
+        value = torch.nextafter(value, torch.zeros_like(value))
+    return value
+
+
+def saturate_cast(x: TensorLike, dtype: DTypeLike) -> Tensor:
+    """Cast ``x`` to ``dtype``, clamping values to the range ``dtype`` can hold first
+    (``cast`` would wrap around or be undefined: ``cast(300.0, "uint8")``)."""
+    x = _to_tensor(x)
+    target = _torch_dtype(dtype)
+    if x.dtype == torch.bool or x.is_complex():
+        return x.to(target)
+    (in_low, in_high), (out_low, out_high) = _dtype_range(x.dtype), _dtype_range(target)
+    low = _representable_limit(builtins.max(in_low, out_low), x.dtype, out_low)
+    high = _representable_limit(builtins.min(in_high, out_high), x.dtype, out_high)
+    return torch.clamp(x, low.to(x.device), high.to(x.device)).to(target)

@@ -1,4 +1,5 @@
-"""Tensor creation: ``ones``, ``zeros``, ``full``, ``eye``, ``arange``, ``linspace`` and ``*_like``."""
+"""Tensor creation: ``array``, ``ones``, ``zeros``, ``full``, ``empty``, ``eye``, ``arange``,
+``linspace``/``logspace``/``geomspace``, ``meshgrid``, ``vander`` and ``*_like``."""
 
 from __future__ import annotations
 
@@ -20,13 +21,21 @@ from torchseq.ops._convert import (
 
 __all__ = [
     "arange",
+    "array",
+    "copy",
+    "empty",
+    "empty_like",
     "eye",
     "full",
     "full_like",
+    "geomspace",
     "identity",
     "linspace",
+    "logspace",
+    "meshgrid",
     "ones",
     "ones_like",
+    "vander",
     "zeros",
     "zeros_like",
 ]
@@ -118,3 +127,99 @@ def linspace(
         values[-1] = stop_t
     values = torch.movedim(values, 0, axis).to(_torch_dtype(dtype))
     return (values, step.to(values.dtype)) if retstep else values
+
+
+def _default_spaced_dtype(start: Tensor, stop: Tensor) -> torch.dtype:
+    """Keras's dtype for ``logspace``/``geomspace``: the inputs' own, at least ``floatx``."""
+    if start.is_floating_point() or stop.is_floating_point():
+        return torch.promote_types(start.dtype, stop.dtype)
+    return _floatx()
+
+
+def logspace(
+    start: TensorLike,
+    stop: TensorLike,
+    num: int = 50,
+    endpoint: bool = True,
+    base: float = 10,
+    dtype: DTypeLike = None,
+    axis: int = 0,
+) -> Tensor:
+    """``num`` values spaced evenly on a log scale, from ``base ** start`` to ``base ** stop``."""
+    start_t, stop_t = _operands(start, stop)
+    default = _default_spaced_dtype(start_t, stop_t)
+    exponents = linspace(start_t, stop_t, num, endpoint=endpoint, dtype="float64", axis=axis)
+    values = torch.pow(torch.tensor(float(base), dtype=torch.float64), exponents)
+    return values.to(default if dtype is None else _torch_dtype(dtype))
+
+
+def geomspace(
+    start: TensorLike,
+    stop: TensorLike,
+    num: int = 50,
+    endpoint: bool = True,
+    dtype: DTypeLike = None,
+    axis: int = 0,
+) -> Tensor:
+    """``num`` values in geometric progression from ``start`` to ``stop`` (of one sign, not 0)."""
+    start_t, stop_t = _operands(start, stop)
+    default = _default_spaced_dtype(start_t, stop_t)
+    start_t, stop_t = start_t.to(torch.float64), stop_t.to(torch.float64)
+    if bool(torch.any(start_t * stop_t <= 0)):
+        raise ValueError(
+            "geomspace expected non-zero start and stop of the same sign, received: "
+            f"start={start!r}, stop={stop!r}"
+        )
+    exponents = linspace(
+        torch.log10(start_t.abs()), torch.log10(stop_t.abs()), num, endpoint=endpoint, dtype="float64"
+    )
+    values = torch.pow(10.0, exponents) * torch.sign(start_t)
+    if num > 0:  # the ends exactly, as numpy gives them
+        values[0] = start_t
+        if endpoint and num > 1:
+            values[-1] = stop_t
+    values = torch.movedim(values, 0, axis)
+    return values.to(default if dtype is None else _torch_dtype(dtype))
+
+
+def meshgrid(*x: TensorLike, indexing: str = "xy") -> list[Tensor]:
+    """Coordinate grids from 1-D coordinate vectors.
+
+    Args:
+        *x: 1-D tensors of coordinates.
+        indexing: ``"xy"`` (default, Cartesian: the first two outputs' axes swapped) or
+            ``"ij"`` (matrix indexing).
+    """
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid expected indexing 'xy' or 'ij', received: indexing={indexing!r}")
+    return list(torch.meshgrid(*_operands(*x), indexing=indexing))
+
+
+def vander(x: TensorLike, N: int | None = None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of the 1-D ``x``: columns are powers of ``x`` (highest first,
+    unless ``increasing``), ``N`` of them (default ``len(x)``)."""
+    x = _to_tensor(x)
+    if x.ndim != 1:
+        raise ValueError(f"vander expected a 1-D tensor, received: shape {tuple(x.shape)}")
+    return torch.linalg.vander(x, N=N).flip(-1) if not increasing else torch.linalg.vander(x, N=N)
+
+
+def array(x: TensorLike, dtype: DTypeLike = None) -> Tensor:
+    """``x`` as a tensor (``convert_to_tensor``)."""
+    return _to_tensor(x, dtype)
+
+
+def copy(x: TensorLike) -> Tensor:
+    """A tensor with ``x``'s values in new memory."""
+    return _to_tensor(x).clone()
+
+
+def empty(shape: ShapeLike, dtype: DTypeLike = None) -> Tensor:
+    """A tensor whose values are not set; ``dtype`` defaults to ``floatx()``."""
+    return torch.empty(_shape(shape), dtype=_torch_dtype(dtype))
+
+
+def empty_like(x: TensorLike, dtype: DTypeLike = None) -> Tensor:
+    """A tensor of ``x``'s shape (and, by default, dtype) whose values are not set."""
+    x = _to_tensor(x)
+    return torch.empty_like(x, dtype=_like_dtype(x, dtype))

@@ -26,18 +26,90 @@ _KERAS_MODULES = {
     "convert_to_tensor": "core",
     "stop_gradient": "core",
     "unstack": "core",
+    "saturate_cast": "core",
+    "scatter": "core",
+    "scatter_update": "core",
+    "slice": "core",
+    "slice_update": "core",
     "rsqrt": "math",
     "logsumexp": "math",
     "top_k": "math",
+    "in_top_k": "math",
+    "cdist": "math",
+    "erf": "math",
+    "erfc": "math",
+    "erfinv": "math",
+    "extract_sequences": "math",
+    "fft": "math",
+    "fft2": "math",
+    "ifft2": "math",
+    "irfft": "math",
+    "istft": "math",
+    "logdet": "math",
+    "rfft": "math",
+    "segment_max": "math",
+    "segment_min": "math",
+    "segment_prod": "math",
+    "segment_sum": "math",
+    "stft": "math",
+    "view_as_complex": "math",
+    "view_as_real": "math",
     "normalize": "nn",
     "moments": "nn",
     "norm": "linalg",
+    "cholesky": "linalg",
+    "cholesky_inverse": "linalg",
+    "det": "linalg",
+    "eig": "linalg",
+    "eigh": "linalg",
+    "inv": "linalg",
+    "lstsq": "linalg",
+    "lu_factor": "linalg",
+    "matrix_rank": "linalg",
+    "pinv": "linalg",
+    "qr": "linalg",
+    "solve": "linalg",
+    "solve_triangular": "linalg",
+    "svd": "linalg",
 }
 # Keras's class names that are not the op's name in CamelCase.
-_CLASS_NAMES = {"swish": "Silu", "abs": "Absolute"}
+_CLASS_NAMES = {
+    "swish": "Silu",
+    "abs": "Absolute",
+    "allclose": "AllClose",
+    "cdist": "CDist",
+    "fft": "FFT",
+    "fft2": "FFT2",
+    "ifft2": "IFFT2",
+    "irfft": "IRFFT",
+    "isin": "IsIn",
+    "istft": "ISTFT",
+    "rfft": "RFFT",
+    "searchsorted": "SearchSorted",
+    "stft": "STFT",
+    "svd": "SVD",
+    "hard_swish": "HardSilu",
+    "batch_normalization": "BatchNorm",
+    "ctc_loss": "CTCLoss",
+    "ctc_decode": "CTCDecode",
+    "layer_normalization": "LayerNorm",
+    "rms_normalization": "RMSNorm",
+    "psnr": "PSNR",
+    "rgb_to_grayscale": "RGBToGrayscale",
+    "rgb_to_hsv": "RGBToHSV",
+    "hsv_to_rgb": "HSVToRGB",
+    "ssim": "SSIM",
+}
 # Tensor arguments that Keras keeps in the op's config (or the reverse) where the type
 # hints alone would say otherwise.
-_INPUT_PARAMETERS = {"clip": ("x",), "full_like": ("x", "fill_value"), "get_item": ("x", "key")}
+_INPUT_PARAMETERS = {
+    "clip": ("x",),
+    "full_like": ("x", "fill_value"),
+    "get_item": ("x", "key"),
+    "bincount": ("x",),  # Keras keeps the weights in the op's config
+    "trapezoid": ("y",),  # and the sample points
+    "scale_and_translate": ("images", "output_shape", "scale", "translation"),
+}
 
 _symbolic_type: type | None = None
 _symbolic_handler: Callable[[OpSpec, tuple, dict], Any] | None = None
@@ -65,7 +137,10 @@ class OpSpec:
         self.class_name = _CLASS_NAMES.get(self.name) or "".join(
             part[:1].upper() + part[1:] for part in self.name.split("_")
         )
-        default_module = "nn" if fn.__module__.endswith("._nn") else "numpy"
+        module = fn.__module__.rsplit(".", 1)[-1]
+        default_module = (
+            "nn" if module.startswith("_nn") else "image" if module.startswith("_image") else "numpy"
+        )
         self.keras_module = f"keras.src.ops.{_KERAS_MODULES.get(self.name, default_module)}"
 
     @functools.cached_property

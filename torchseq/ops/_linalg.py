@@ -1,4 +1,5 @@
-"""Products and norms: ``matmul``, ``dot``, ``tensordot``, ``einsum``, ``outer``, ``norm`` and more."""
+"""Products, distances and norms: ``matmul``, ``dot``, ``tensordot``, ``einsum``, ``outer``,
+``inner``, ``vdot``, ``kron``, ``cross``, ``correlate``, ``cdist``, ``norm`` and more."""
 
 from __future__ import annotations
 
@@ -11,13 +12,19 @@ from torchseq.config import epsilon
 from torchseq.ops._convert import Axis, Tensor, TensorLike, _axes, _floating, _promoted
 
 __all__ = [
+    "cdist",
+    "correlate",
+    "cross",
     "dot",
     "einsum",
+    "inner",
+    "kron",
     "matmul",
     "norm",
     "normalize",
     "outer",
     "tensordot",
+    "vdot",
 ]
 
 
@@ -82,3 +89,89 @@ def normalize(
 
 def _epsilon_or(value: float | None) -> float:
     return epsilon() if value is None else value
+
+
+def inner(x1: TensorLike, x2: TensorLike) -> Tensor:
+    """Sum of products over the last axes of both (a product, if either is a scalar)."""
+    return torch.inner(*_promoted(x1, x2))
+
+
+def vdot(x1: TensorLike, x2: TensorLike) -> Tensor:
+    """Dot product of the flattened inputs, conjugating ``x1`` if complex."""
+    x1, x2 = _promoted(x1, x2)
+    return torch.vdot(x1.reshape(-1), x2.reshape(-1))
+
+
+def kron(x1: TensorLike, x2: TensorLike) -> Tensor:
+    """Kronecker product: blocks of ``x2`` scaled by each element of ``x1``."""
+    return torch.kron(*_promoted(x1, x2))
+
+
+def cross(
+    x1: TensorLike,
+    x2: TensorLike,
+    axisa: int = -1,
+    axisb: int = -1,
+    axisc: int = -1,
+    axis: int | None = None,
+) -> Tensor:
+    """Cross product of 2- or 3-vectors along ``axisa`` of ``x1`` and ``axisb`` of ``x2``.
+
+    A 2-vector has a zero third component; when both are 2-vectors the result is the
+    scalar third component. ``axis``, when given, sets all three axes.
+    """
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    x1, x2 = _promoted(x1, x2)
+    x1, x2 = torch.movedim(x1, axisa, -1), torch.movedim(x2, axisb, -1)
+    sizes = (x1.shape[-1], x2.shape[-1])
+    if not set(sizes) <= {2, 3}:
+        raise ValueError(f"cross expected vectors of size 2 or 3, received: sizes {sizes}")
+    x1, x2 = (torch.nn.functional.pad(t, (0, 3 - t.shape[-1])) for t in (x1, x2))
+    x1, x2 = torch.broadcast_tensors(x1, x2)
+    product = torch.linalg.cross(x1, x2, dim=-1)
+    if sizes == (2, 2):
+        return product[..., 2]
+    return torch.movedim(product, -1, axisc)
+
+
+def correlate(x1: TensorLike, x2: TensorLike, mode: str = "valid") -> Tensor:
+    """Cross-correlation of two 1-D tensors (numpy's ``correlate``).
+
+    Args:
+        x1: First 1-D tensor.
+        x2: Second 1-D tensor, slid along ``x1``.
+        mode: ``"valid"`` (default: full overlaps only), ``"same"`` (the length of the
+            longer input) or ``"full"`` (every overlap).
+    """
+    modes = ("valid", "same", "full")
+    if mode not in modes:
+        raise ValueError(f"correlate expected mode to be one of {modes}, received: mode={mode!r}")
+    x1, x2 = _promoted(x1, x2)
+    if x1.ndim != 1 or x2.ndim != 1:
+        raise ValueError(
+            f"correlate expected two 1-D tensors, received: shapes {tuple(x1.shape)} and {tuple(x2.shape)}"
+        )
+    x1, x2 = (_floating(t) for t in (x1, x2))
+    n, m = x1.shape[0], x2.shape[0]
+    full = torch.nn.functional.conv1d(x1[None, None], x2.conj()[None, None], padding=m - 1)[0, 0]
+    if mode == "full":
+        return full
+    longest, shortest = max(n, m), min(n, m)
+    if mode == "valid":
+        start, length = shortest - 1, longest - shortest + 1
+    else:
+        start, length = (shortest - 1) // 2 if n >= m else shortest // 2, longest
+    return full[start : start + length]
+
+
+def cdist(x: TensorLike, y: TensorLike) -> Tensor:
+    """Euclidean distances between the rows of ``x`` ``(..., P, M)`` and of ``y``
+    ``(..., R, M)``, as ``(..., P, R)``; batch axes broadcast."""
+    x, y = (_floating(t) for t in _promoted(x, y))
+    if x.ndim < 2 or y.ndim < 2 or x.shape[-1] != y.shape[-1]:
+        raise ValueError(
+            "cdist expected tensors of rank >= 2 with the same last axis, received: "
+            f"shapes {tuple(x.shape)} and {tuple(y.shape)}"
+        )
+    return torch.cdist(x, y, compute_mode="donot_use_mm_for_euclid_dist")

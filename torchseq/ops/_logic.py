@@ -1,18 +1,23 @@
-"""Element-wise comparisons, logical operators and NaN/infinity tests."""
+"""Element-wise comparisons, logical operators, closeness, membership and NaN/infinity tests."""
 
 from __future__ import annotations
 
 import torch
 
-from torchseq.ops._convert import Tensor, TensorLike, _operands, _to_tensor
+from torchseq.ops._convert import Tensor, TensorLike, _operands, _promoted, _to_tensor
 
 __all__ = [
+    "allclose",
     "equal",
     "greater",
     "greater_equal",
+    "isclose",
     "isfinite",
+    "isin",
     "isinf",
     "isnan",
+    "isneginf",
+    "isposinf",
     "less",
     "less_equal",
     "logical_and",
@@ -86,3 +91,54 @@ def isinf(x: TensorLike) -> Tensor:
 def isfinite(x: TensorLike) -> Tensor:
     """Where ``x`` is neither NaN nor infinite."""
     return torch.isfinite(_to_tensor(x))
+
+
+def isneginf(x: TensorLike) -> Tensor:
+    """Where ``x`` is minus infinity."""
+    return torch.isneginf(_to_tensor(x))
+
+
+def isposinf(x: TensorLike) -> Tensor:
+    """Where ``x`` is plus infinity."""
+    return torch.isposinf(_to_tensor(x))
+
+
+def isclose(
+    x1: TensorLike,
+    x2: TensorLike,
+    rtol: TensorLike = 1e-05,
+    atol: TensorLike = 1e-08,
+    equal_nan: bool = False,
+) -> Tensor:
+    """Where ``|x1 - x2| <= atol + rtol * |x2|`` (numpy's asymmetric test).
+
+    Args:
+        x1: First tensor.
+        x2: Second tensor; the relative tolerance scales with its magnitude.
+        rtol: Relative tolerance. Defaults to ``1e-05``.
+        atol: Absolute tolerance. Defaults to ``1e-08``.
+        equal_nan: Whether two NaNs count as close. Defaults to ``False``.
+    """
+    x1, x2 = _promoted(x1, x2)
+    return torch.isclose(x1, x2, rtol=float(rtol), atol=float(atol), equal_nan=equal_nan)
+
+
+def allclose(
+    x1: TensorLike,
+    x2: TensorLike,
+    rtol: float = 1e-05,
+    atol: float = 1e-08,
+    equal_nan: bool = False,
+) -> Tensor:
+    """Whether ``isclose`` holds everywhere, as a boolean scalar tensor."""
+    return torch.all(isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isin(
+    x1: TensorLike, x2: TensorLike, assume_unique: bool = False, invert: bool = False
+) -> Tensor:
+    """Where the elements of ``x1`` occur in ``x2`` (anywhere); ``invert`` negates."""
+    x1, x2 = _promoted(x1, x2)
+    if x1.dtype == torch.bool:  # torch.isin has no boolean kernel
+        x1, x2 = x1.to(torch.uint8), x2.to(torch.uint8)
+    return torch.isin(x1, x2, assume_unique=assume_unique, invert=invert)

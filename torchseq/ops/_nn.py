@@ -29,7 +29,10 @@ __all__ = [
     "leaky_relu",
     "log_sigmoid",
     "log_softmax",
+    "multi_hot",
     "one_hot",
+    "polar",
+    "psnr",
     "relu",
     "relu6",
     "selu",
@@ -141,6 +144,60 @@ def one_hot(
     labels = _to_tensor(x, dtype=torch.int64)
     encoded = F.one_hot(labels.clamp(min=0), num_classes) * (labels >= 0).unsqueeze(-1)
     return torch.movedim(encoded.to(_torch_dtype(dtype)), -1, axis)
+
+
+def multi_hot(
+    inputs: TensorLike,
+    num_classes: int | None = None,
+    axis: int = -1,
+    dtype: DTypeLike = None,
+    sparse: bool = False,
+    **kwargs: int,
+) -> Tensor:
+    """Multi-hot encode integer labels: 1 for each class present in a sample.
+
+    A 2-D (or higher) input holds one sample per row; a 1-D input is one sample. Negative
+    labels are ignored. ``num_tokens=`` is accepted for ``num_classes``, as in Keras.
+
+    Example:
+
+    >>> ops.multi_hot([[0, 2], [1, 1]], 3)
+    tensor([[1., 0., 1.],
+            [0., 1., 0.]])
+    """
+    if num_classes is None and "num_tokens" in kwargs:
+        num_classes = kwargs.pop("num_tokens")
+    if kwargs:
+        raise TypeError(f"multi_hot got unexpected arguments: {sorted(kwargs)}")
+    if num_classes is None:
+        raise ValueError("multi_hot expected num_classes, received: num_classes=None")
+    encoded = one_hot(inputs, num_classes, axis=axis, dtype=dtype, sparse=sparse)
+    return encoded.amax(dim=1 if encoded.ndim > 2 else 0)
+
+
+def polar(abs_: TensorLike, angle: TensorLike) -> Tensor:
+    """The complex numbers ``abs_ * (cos(angle) + i * sin(angle))``."""
+    magnitude, angle = _promoted(_floating(abs_), _floating(angle))
+    return torch.polar(magnitude, angle)
+
+
+def psnr(x1: TensorLike, x2: TensorLike, max_val: float) -> Tensor:
+    """Peak signal-to-noise ratio in dB: ``20 log10(max_val) - 10 log10(mean((x1 - x2)**2))``.
+
+    Args:
+        x1: Tensor (e.g. an image or a batch of images).
+        x2: Tensor of the same shape.
+        max_val: The largest possible value of the signal (1.0 or 255 for images).
+    """
+    x1, x2 = _promoted(_floating(x1), _floating(x2))
+    if x1.shape != x2.shape:
+        raise ValueError(
+            "psnr expected x1 and x2 to have the same shape, received: "
+            f"x1.shape={tuple(x1.shape)}, x2.shape={tuple(x2.shape)}"
+        )
+    mse = (x1 - x2).square().mean()
+    peak = torch.as_tensor(max_val, dtype=x1.dtype, device=x1.device)
+    return 20 * torch.log10(peak) - 10 * torch.log10(mse)
 
 
 def _check_same_shape(target: Tensor, output: Tensor) -> None:

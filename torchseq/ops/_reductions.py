@@ -29,6 +29,7 @@ __all__ = [
     "count_nonzero",
     "cumprod",
     "cumsum",
+    "in_top_k",
     "logsumexp",
     "max",
     "mean",
@@ -197,3 +198,19 @@ def moments(
 def top_k(x: TensorLike, k: int, sorted: bool = True) -> tuple[Tensor, Tensor]:
     """The ``k`` largest values along the last axis and their indices, as ``(values, indices)``."""
     return torch.topk(_to_tensor(x), k, sorted=sorted)
+
+
+def in_top_k(targets: TensorLike, predictions: TensorLike, k: int) -> Tensor:
+    """Whether each target class is among the ``k`` highest predictions of its row (ties
+    with the ``k``-th value count as in).
+
+    Args:
+        targets: Integer class indices ``(batch,)``.
+        predictions: Scores ``(batch, classes)``.
+        k: How many top predictions to look at.
+    """
+    predictions = _to_tensor(predictions)
+    targets = _to_tensor(targets, dtype=torch.int64, device=predictions.device)
+    kth_largest = torch.topk(predictions, k, dim=-1).values[..., -1:]
+    picked = torch.take_along_dim(predictions, targets[..., None], dim=-1)
+    return (picked >= kth_largest)[..., 0]
