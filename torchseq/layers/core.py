@@ -100,6 +100,8 @@ class Dense(Layer):
             outputs = torch.addmm(self.bias, inputs, self.kernel)  # one fused kernel
         else:
             outputs = F.linear(inputs, self.kernel.t(), self.bias)
+        if self._emits_logits:
+            return outputs
         in_place, after = activations.stages(self.activation)
         if in_place is not None:
             return in_place(outputs)
@@ -143,7 +145,7 @@ class Activation(Layer):
         self.supports_masking = True
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        return self.activation(inputs)
+        return inputs if self._emits_logits else self.activation(inputs)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape

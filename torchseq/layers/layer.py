@@ -126,6 +126,9 @@ class Layer(LazyModuleMixin, nn.Module):
     # that asking costs an attribute read on the training step's path).
     _users_compute_mask = False
     _fills_training = False
+    # Set by the trainer around its step for a softmax/sigmoid output layer whose loss takes
+    # logits (training/fused_logits.py): the layer then skips its activation.
+    _emits_logits = False
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         layer = super().__new__(cls)

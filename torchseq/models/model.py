@@ -85,6 +85,25 @@ class Model(Trainer, Layer):
             return LayerList(self._modules["layers"])
         return LayerList(m for m in self._tracked_modules() if isinstance(m, Layer))
 
+    def _output_layers(self) -> list[Layer | None]:
+        """Per output, the layer whose own output it is, used by nothing else in the graph
+        (the trainer may then train it from its logits); ``None`` otherwise."""
+        graph = self._graph
+        if graph is None or isinstance(self._output_structure, dict):
+            return []
+        own_nodes = set(graph.nodes)
+        consumed = {id(tensor) for node in graph.nodes for tensor in node.input_tensors}
+        layers: list[Layer | None] = []
+        for tensor in graph.outputs:
+            layer = tensor.layer
+            exclusive = (
+                id(tensor) not in consumed
+                and len(tensor.node.output_tensors) == 1
+                and sum(node in own_nodes for node in layer._inbound_nodes) == 1
+            )
+            layers.append(layer if exclusive else None)
+        return layers
+
     @property
     def produces_masks(self) -> bool:
         """Whether a layer inside may create a mask (so an outer model propagates masks)."""

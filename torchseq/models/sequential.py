@@ -256,6 +256,9 @@ class SequentialModel(Model):
 
     # ------------------------------------------------------------------ calling
 
+    def _output_layers(self) -> list[Layer | None]:
+        return self._stack[-1:]
+
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         if mask is not None or self.produces_masks:
             return self._call_layers(with_keras_mask(inputs, mask), 0)

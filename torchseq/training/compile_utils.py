@@ -134,6 +134,8 @@ class OutputLosses(nn.Module):
         )
         self.trackers = {name: LossTracker(name) for name in names}
         self.identifiers = resolved
+        # The entries a training step uses when some outputs arrive as logits.
+        self.logits_entries = self.entries
 
     def forward(
         self,
@@ -141,11 +143,13 @@ class OutputLosses(nn.Module):
         y_pred: list[torch.Tensor],
         sample_weight: list[torch.Tensor | None],
         regularization: list[torch.Tensor],
+        logits: bool = False,
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Total loss (for backward) and the per-output values (for the logs)."""
+        """Total loss (for backward) and the per-output values (for the logs); with
+        ``logits=True`` the fused outputs hold logits (see ``fused_logits``)."""
         per_output_values = []
         total = None
-        for index, loss_fn, weight in self.entries:
+        for index, loss_fn, weight in self.logits_entries if logits else self.entries:
             value = loss_fn(y_true[index], y_pred[index], sample_weight[index])
             per_output_values.append(value)
             term = value if weight == 1.0 else value * weight

@@ -21,6 +21,7 @@ from torchseq import optimizers as optimizers_module
 from torchseq.callbacks import CallbackList, History
 from torchseq.layers.layer import Layer, training_mode
 from torchseq.training import data as data_module
+from torchseq.training import fused_logits
 from torchseq.training.compile_utils import OutputLosses, OutputMetrics, per_output
 from torchseq.training.epoch_loop import LazyLogs, StepGroups, deferred_interrupt
 from torchseq.training.stateful import (
@@ -128,6 +129,7 @@ class Trainer:
             jit_compile=jit_compile is True,
             parameters=None,
             loss_function=None,
+            fused=[],
             ready=False,
         )
         self.optimizer = optimizer
@@ -190,6 +192,11 @@ class Trainer:
         trackers = list(state.loss.trackers.values()) if state.loss is not None else []
         return trackers + [metric for _, _, metric in state.metrics.entries]
 
+    def _output_layers(self) -> list[Layer | None]:
+        """Per output, the layer whose own, unshared output it is (``None`` if unknown);
+        models with a graph say (see ``fused_logits``)."""
+        return []
+
     def _training_output_names(self) -> list[str]:
         names = list(getattr(self, "output_names", None) or [])
         return names or ["output"]
@@ -235,11 +242,28 @@ class Trainer:
     def _forward_and_loss(self, x: Any, y: list, sample_weight: list) -> tuple:
         """Forward pass and total loss (what ``jit_compile=True`` compiles)."""
         state = self._compile_state
+        if state.fused:
+            return self._forward_and_loss_from_logits(x, y, sample_weight)
         y_pred = self._flat_outputs(self(x))  # the outermost call starts the losses afresh
         total, values = state.loss(
             y, y_pred, sample_weight, self.losses if state.regularized else []
         )
         return total, values, y_pred
+
+    def _forward_and_loss_from_logits(self, x: Any, y: list, sample_weight: list) -> tuple:
+        """The step's forward pass with softmax/sigmoid outputs left as logits for the loss;
+        the metrics get the probabilities (see ``fused_logits``)."""
+        state = self._compile_state
+        for output in state.fused:
+            output.layer.__dict__["_emits_logits"] = True
+        try:
+            logits = self._flat_outputs(self(x))
+        finally:
+            for output in state.fused:
+                output.layer.__dict__["_emits_logits"] = False
+        added = self.losses if state.regularized else []
+        total, values = state.loss(y, logits, sample_weight, added, logits=True)
+        return total, values, fused_logits.probabilities(state.fused, logits)
 
     def _train_batch(self, x: Any, y: list, sample_weight: list) -> None:
         """One optimizer step on a batch; updates the loss trackers and metrics on the device."""
@@ -791,6 +815,10 @@ class Trainer:
         shapes = [tuple(p.shape) for p in y_pred]
         if state.loss is not None:
             state.loss.check_targets(targets, shapes)
+            if not state.jit_compile:
+                state.fused, state.loss.logits_entries = fused_logits.plan(
+                    self._output_layers(), state.loss.entries
+                )
         if not state.metrics.built:
             state.metrics.build(targets, shapes)
         device = self._device()
