@@ -6,6 +6,7 @@ from torchseq.layers.activity_regularization import ActivityRegularization
 from torchseq.layers.attention import AdditiveAttention, Attention
 from torchseq.layers.batch_normalization import BatchNormalization
 from torchseq.layers.bidirectional import Bidirectional
+from torchseq.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from torchseq.layers.convolutional import (
     Conv1D,
     Conv2D,
@@ -92,6 +93,13 @@ from torchseq.layers.preprocessing import (
     Hashing,
     IntegerLookup,
     Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
     Rescaling,
     StringLookup,
     TextVectorization,
@@ -153,6 +161,9 @@ __all__ = [
     "Conv2DTranspose",
     "Conv3D",
     "Conv3DTranspose",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
     "Convolution1D",
     "Convolution1DTranspose",
     "Convolution2D",
@@ -212,6 +223,13 @@ __all__ = [
     "Normalization",
     "PReLU",
     "Permute",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
     "ReLU",
     "RepeatVector",
     "Rescaling",

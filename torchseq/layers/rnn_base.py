@@ -74,7 +74,7 @@ class RNN(Layer):
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
         self._states: list[torch.Tensor] | None = None
-        self._zero_state_sizes: list[int] | None = None
+        self._zero_state_shapes: list[tuple[int, ...]] | None = None
         self._batch_size: int | None = None
         self._cell_takes_training = "training" in inspect.signature(cell.call).parameters
 
@@ -92,24 +92,18 @@ class RNN(Layer):
     def output_size(self) -> int:
         return getattr(self.cell, "output_size", None) or self.state_sizes[0]
 
+    def _state_shapes(self, batch: int | None) -> list[tuple]:
+        """The shape of each state for ``batch`` samples: ``(batch, size)`` (ConvLSTM's states
+        are feature maps, so it overrides this)."""
+        return [(batch, size) for size in self.state_sizes]
+
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) != 3:
             raise ValueError(
                 f'Layer "{self.name}" expects inputs of shape (batch, timesteps, features), '
                 f"received input shape {input_shape}"
             )
-        if self.stateful:
-            batch = input_shape[0]
-            if batch is None and self._batch_input_shape is not None:
-                batch = self._batch_input_shape[0]
-            if batch is None:
-                raise ValueError(
-                    f'Layer "{self.name}" is stateful, so it needs a fixed batch size: pass '
-                    "batch_size= (with input_shape=), batch_input_shape=, or "
-                    "Input(batch_size=...); received input shape with an unknown batch size "
-                    f"{input_shape}"
-                )
-            self._batch_size = int(batch)
+        self._fix_stateful_batch_size(input_shape)
         step_shape = (input_shape[0], input_shape[-1])
         if isinstance(self.cell, Layer):
             if not self.cell.built:
@@ -117,6 +111,22 @@ class RNN(Layer):
         elif hasattr(self.cell, "build"):
             self.cell.build(step_shape)
         self.input_spec = InputSpec(ndim=3, axes={-1: input_shape[-1]})
+
+    def _fix_stateful_batch_size(self, input_shape: tuple) -> None:
+        """A stateful layer's batch size, from the input shape or ``batch_input_shape``."""
+        if not self.stateful:
+            return
+        batch = input_shape[0]
+        if batch is None and self._batch_input_shape is not None:
+            batch = self._batch_input_shape[0]
+        if batch is None:
+            raise ValueError(
+                f'Layer "{self.name}" is stateful, so it needs a fixed batch size: pass '
+                "batch_size= (with input_shape=), batch_input_shape=, or "
+                "Input(batch_size=...); received input shape with an unknown batch size "
+                f"{input_shape}"
+            )
+        self._batch_size = int(batch)
 
     def call(
         self,
@@ -148,19 +158,30 @@ class RNN(Layer):
         return None
 
     def _step_loop(
-        self, sequences: torch.Tensor, states: list, mask: torch.Tensor | None, training: bool
+        self,
+        sequences: torch.Tensor,
+        states: list,
+        mask: torch.Tensor | None,
+        training: bool,
+        step: Any = None,
     ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+        """Runs ``step`` (default ``cell.call``) over time; ``step`` may take inputs that a
+        subclass prepared for every step at once (ConvLSTM's input convolutions)."""
+        step = self.cell.call if step is None else step
         steps = sequences.unbind(1)
-        step_masks = mask.to(torch.bool).unbind(1) if mask is not None else None
+        step_masks = None
+        if mask is not None:  # (batch, 1, ...): broadcast over each output's feature axes
+            trailing = (1,) * (sequences.ndim - 2)
+            step_masks = mask.to(torch.bool).reshape(*mask.shape, *trailing).unbind(1)
         order = range(len(steps) - 1, -1, -1) if self.go_backwards else range(len(steps))
         kwargs = {"training": training} if self._cell_takes_training else {}
         outputs: list[torch.Tensor] = []
         previous = None
         for time in order:
-            output, new_states = self.cell.call(steps[time], states, **kwargs)
+            output, new_states = step(steps[time], states, **kwargs)
             new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
             if step_masks is not None:
-                keep = step_masks[time][:, None]
+                keep = step_masks[time]
                 if previous is None or self.zero_output_for_mask:
                     previous = torch.zeros_like(output)
                 output = torch.where(keep, output, previous)
@@ -180,9 +201,9 @@ class RNN(Layer):
             return self._checked_initial_states(initial_state, batch)
         if self.stateful and self._states is not None:
             return self._states
-        if self._zero_state_sizes is None:  # the cell's sizes are fixed once it has run
-            self._zero_state_sizes = self.state_sizes
-        return [sequences.new_zeros(batch, size) for size in self._zero_state_sizes]
+        if self._zero_state_shapes is None:  # the cell's sizes are fixed once it has run
+            self._zero_state_shapes = [shape[1:] for shape in self._state_shapes(None)]
+        return [sequences.new_zeros(batch, *shape) for shape in self._zero_state_shapes]
 
     def _checked_initial_states(self, initial_state: Any, batch: int) -> list[torch.Tensor]:
         # Keras's nesting per cell ([[h_1, c_1], h_2]) or the flat list ([h_1, c_1, h_2]).
@@ -192,10 +213,10 @@ class RNN(Layer):
                 f'Layer "{self.name}" expects {len(self.state_sizes)} initial state(s), '
                 f"received {len(states)}"
             )
-        for state, size in zip(states, self.state_sizes):
-            if tuple(state.shape) != (batch, size):
+        for state, shape in zip(states, self._state_shapes(batch)):
+            if tuple(state.shape) != shape:
                 raise ValueError(
-                    f'Layer "{self.name}": expected an initial state of shape {(batch, size)}, '
+                    f'Layer "{self.name}": expected an initial state of shape {shape}, '
                     f"received shape {tuple(state.shape)}"
                 )
         return states
@@ -213,7 +234,8 @@ class RNN(Layer):
         if self._states is None:
             reference = next(iter(self.cell.parameters()), None)
             options = {} if reference is None else {"device": reference.device, "dtype": reference.dtype}
-            self._states = [torch.zeros(self._batch_size, size, **options) for size in self.state_sizes]
+            shapes = self._state_shapes(self._batch_size)
+            self._states = [torch.zeros(shape, **options) for shape in shapes]
         return self._states
 
     @states.setter
@@ -272,7 +294,7 @@ class RNN(Layer):
         else:
             output_shape = (batch, self.output_size)
         if self.return_state:
-            state_shapes = [(batch, size) for size in self.state_sizes]
+            state_shapes = self._state_shapes(batch)
             return [output_shape, *nest_states(self.cell.state_size, state_shapes)]
         return output_shape
 

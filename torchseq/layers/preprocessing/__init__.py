@@ -5,7 +5,8 @@ Mirrors Keras's preprocessing layers. The string layers (``StringLookup``,
 (nested) lists of strings and numpy string/object arrays and return torch tensors; they
 belong in the data pipeline, or first in a model called eagerly. The numeric ones
 (``IntegerLookup``, ``CategoryEncoding``, ``Hashing`` of integers, ``Discretization``) run
-batched on tensors on the model's device, so they also work inside a model's graph.
+batched on tensors on the model's device, so they also work inside a model's graph. The
+image augmentation layers (``RandomFlip``...) act in training only, batched on the device.
 """
 
 from torchseq.layers.preprocessing.category_encoding import CategoryEncoding
@@ -14,6 +15,13 @@ from torchseq.layers.preprocessing.hashed_crossing import HashedCrossing
 from torchseq.layers.preprocessing.hashing import Hashing
 from torchseq.layers.preprocessing.integer_lookup import IntegerLookup
 from torchseq.layers.preprocessing.normalization import Normalization
+from torchseq.layers.preprocessing.random_brightness import RandomBrightness
+from torchseq.layers.preprocessing.random_contrast import RandomContrast
+from torchseq.layers.preprocessing.random_crop import RandomCrop
+from torchseq.layers.preprocessing.random_flip import RandomFlip
+from torchseq.layers.preprocessing.random_rotation import RandomRotation
+from torchseq.layers.preprocessing.random_translation import RandomTranslation
+from torchseq.layers.preprocessing.random_zoom import RandomZoom
 from torchseq.layers.preprocessing.rescaling import Rescaling
 from torchseq.layers.preprocessing.string_lookup import StringLookup
 from torchseq.layers.preprocessing.text_vectorization import TextVectorization
@@ -25,6 +33,13 @@ __all__ = [
     "Hashing",
     "IntegerLookup",
     "Normalization",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
     "Rescaling",
     "StringLookup",
     "TextVectorization",
