@@ -25,28 +25,51 @@ from torchseq import (
     tree,
     utils,
 )
-from torchseq.layers import Input, Layer
+from torchseq._version import __version__ as __version__
+from torchseq._version import version
+from torchseq.device_scope import device
+from torchseq.function import Function
+from torchseq.initializers import Initializer
+from torchseq.layers import Input, InputSpec, Layer
+from torchseq.layers.operation import Operation
+from torchseq.layers.symbolic import KerasTensor
+from torchseq.layers.variables import Variable
+from torchseq.losses import Loss
+from torchseq.metrics import Metric
 from torchseq.models import Model, Sequential, SequentialModel
-
-__version__ = "0.1.0"
+from torchseq.name_scopes import name_scope
+from torchseq.optimizers import Optimizer
+from torchseq.regularizers import Regularizer
 
 __all__ = [
+    "Function",
+    "Initializer",
     "Input",
+    "InputSpec",
+    "KerasTensor",
     "Layer",
+    "Loss",
+    "Metric",
     "Model",
+    "Operation",
+    "Optimizer",
+    "Regularizer",
     "Sequential",
     "SequentialModel",
+    "Variable",
     "activations",
     "backend",
     "callbacks",
     "config",
     "constraints",
     "datasets",
+    "device",
     "initializers",
     "layers",
     "losses",
     "metrics",
     "models",
+    "name_scope",
     "ops",
     "optimizers",
     "preprocessing",
@@ -55,4 +78,5 @@ __all__ = [
     "saving",
     "tree",
     "utils",
+    "version",
 ]

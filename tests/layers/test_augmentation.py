@@ -19,17 +19,6 @@ from torchseq.ops.image import resize
 
 keras = pytest.importorskip("keras")
 
-PUBLIC = [
-    RandomBrightness,
-    RandomContrast,
-    RandomCrop,
-    RandomFlip,
-    RandomRotation,
-    RandomTranslation,
-    RandomZoom,
-]
-
-
 CF = {"data_format": "channels_first"}
 GEOMETRIC = ("reflect", "wrap", "constant", "nearest")
 

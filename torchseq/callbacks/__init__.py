@@ -15,6 +15,8 @@ from torchseq.callbacks.learning_rate_scheduler import LearningRateScheduler
 from torchseq.callbacks.model_checkpoint import ModelCheckpoint
 from torchseq.callbacks.progbar_logger import ProgbarLogger
 from torchseq.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from torchseq.callbacks.remote_monitor import RemoteMonitor
+from torchseq.callbacks.swap_ema_weights import SwapEMAWeights
 from torchseq.callbacks.tensorboard import TensorBoard
 from torchseq.callbacks.terminate_on_nan import TerminateOnNaN
 
@@ -30,6 +32,8 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "RemoteMonitor",
+    "SwapEMAWeights",
     "TensorBoard",
     "TerminateOnNaN",
 ]

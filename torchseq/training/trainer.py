@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from torchseq import config as global_config
 from torchseq import optimizers as optimizers_module
 from torchseq.callbacks import CallbackList, History
 from torchseq.layers.layer import Layer, training_mode
@@ -422,6 +423,9 @@ class Trainer:
             raise TypeError(f"fit got unexpected keyword argument(s) {sorted(kwargs)}")
         _check_loader_options(max_queue_size, workers, use_multiprocessing)
         state = self._state("fit")
+        epochs = _capped("epochs", epochs, global_config.max_epochs())
+        steps_per_epoch = _capped("steps_per_epoch", steps_per_epoch, global_config.max_steps_per_epoch())
+        validation_steps = _capped("steps_per_epoch", validation_steps, global_config.max_steps_per_epoch())
         batch_size = _check_batch_size(batch_size)
         validation_batch_size = _check_batch_size(validation_batch_size)
         _check_validation_freq(validation_freq)
@@ -545,6 +549,7 @@ class Trainer:
             raise TypeError(f"evaluate got unexpected keyword argument(s) {sorted(kwargs)}")
         _check_loader_options(max_queue_size, workers, use_multiprocessing)
         self._state("evaluate")
+        steps = _capped("steps_per_epoch", steps, global_config.max_steps_per_epoch())
         batch_size = _check_batch_size(batch_size)
         stateful = stateful_layer(self)
         if stateful is not None:
@@ -602,6 +607,7 @@ class Trainer:
         if kwargs:
             raise TypeError(f"predict got unexpected keyword argument(s) {sorted(kwargs)}")
         _check_loader_options(max_queue_size, workers, use_multiprocessing)
+        steps = _capped("steps_per_epoch", steps, global_config.max_steps_per_epoch())
         batch_size = _check_batch_size(batch_size)
         stateful = stateful_layer(self)
         if stateful is not None:
@@ -1014,3 +1020,12 @@ def _plain_logs(logs: Any) -> dict[str, Any]:
         else:
             flat[key] = value
     return flat
+
+
+def _capped(what: str, value: int | None, limit: int | None) -> int | None:
+    """``value`` no larger than the global limit ``config.set_max_epochs`` /
+    ``set_max_steps_per_epoch`` set, with Keras's warning when it cuts."""
+    if limit is not None and (value is None or limit < value):
+        warnings.warn(f"Limiting {what} to {limit}", stacklevel=3)
+        return limit
+    return value

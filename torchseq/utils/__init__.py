@@ -1,9 +1,19 @@
 """Utilities mirroring ``keras.utils``."""
 
+from __future__ import annotations
+
+import importlib
 from typing import Any
 
+from torchseq.config import (
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
+from torchseq.utils.config_dict import Config
 from torchseq.utils.data_packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from torchseq.utils.file_utils import get_file
+from torchseq.utils.keras_tensors import get_source_inputs, is_keras_tensor
 from torchseq.utils.naming import clear_session
 from torchseq.utils.numerical_utils import normalize, to_categorical
 from torchseq.utils.progbar import Progbar
@@ -11,7 +21,21 @@ from torchseq.utils.random import set_random_seed
 from torchseq.utils.sequence import PyDataset, Sequence
 from torchseq.utils.sequence_utils import pad_sequences
 
+# Names defined in packages above this one, looked up on first use (see __getattr__).
+_LATE_NAMES = {
+    "CustomObjectScope": "torchseq.saving",
+    "custom_object_scope": "torchseq.saving",
+    "deserialize_keras_object": "torchseq.saving",
+    "get_custom_objects": "torchseq.saving",
+    "get_registered_name": "torchseq.saving",
+    "get_registered_object": "torchseq.saving",
+    "register_keras_serializable": "torchseq.saving",
+    "serialize_keras_object": "torchseq.saving",
+    "standardize_dtype": "torchseq.backend",
+}
+
 __all__ = [
+    "Config",
     "CustomObjectScope",
     "Progbar",
     "PyDataset",
@@ -19,26 +43,30 @@ __all__ = [
     "clear_session",
     "custom_object_scope",
     "deserialize_keras_object",
+    "disable_interactive_logging",
+    "enable_interactive_logging",
     "get_custom_objects",
     "get_file",
     "get_registered_name",
     "get_registered_object",
+    "get_source_inputs",
+    "is_interactive_logging_enabled",
+    "is_keras_tensor",
     "normalize",
     "pack_x_y_sample_weight",
     "pad_sequences",
     "register_keras_serializable",
     "serialize_keras_object",
     "set_random_seed",
+    "standardize_dtype",
     "to_categorical",
     "unpack_x_y_sample_weight",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # Keras also offers the custom-object helpers here; they live in ``torchseq.saving``,
-    # which sits above this package, so they are looked up on first use.
-    if name in __all__:
-        from torchseq import saving
-
-        return getattr(saving, name)
+    # Keras also offers the custom-object helpers and ``standardize_dtype`` (the Keras
+    # name of a dtype, a string) here; they live in packages above this one.
+    if name in _LATE_NAMES:
+        return getattr(importlib.import_module(_LATE_NAMES[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

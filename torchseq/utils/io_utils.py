@@ -1,12 +1,21 @@
-"""Console output shared by the progress bar and the callbacks' messages."""
+"""Console output shared by the progress bar and the callbacks' messages.
+
+``torchseq.config.disable_interactive_logging()`` sends all of it to the ``"torchseq"``
+logger of Python's ``logging`` instead (Keras uses ``absl.logging``).
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import TextIO
 
+from torchseq import config
+
 __all__ = ["is_interactive", "print_msg"]
+
+_logger = logging.getLogger("torchseq")
 
 
 def print_msg(message: str, line_break: bool = True, stream: TextIO | None = None) -> None:
@@ -16,11 +25,19 @@ def print_msg(message: str, line_break: bool = True, stream: TextIO | None = Non
     instead (Keras 2's bar), and any other character it cannot encode is dropped, as
     Keras does.
 
+    When interactive logging is disabled (``config.disable_interactive_logging()``) the
+    message is logged at ``INFO`` level to the ``"torchseq"`` logger instead, whatever
+    ``stream`` says, without its surrounding line breaks (``\\r``, ``\\n``) or trailing
+    blanks.
+
     Args:
         message: The text.
         line_break: Whether to end it with a newline. Defaults to ``True``.
         stream: Where to write; ``None`` means the current ``sys.stdout``.
     """
+    if not config.is_interactive_logging_enabled():
+        _logger.info(str(message).strip("\r\n").rstrip())
+        return
     stream = sys.stdout if stream is None else stream
     text = f"{message}\n" if line_break else str(message)
     try:

@@ -4,7 +4,8 @@
 every ``interval`` seconds; ``verbose=2`` prints one line when the bar finishes:
 ``25/25 - 0s - 3ms/step - loss: 0.3142``. A terminal (or Jupyter) gets the line redrawn with
 ``\\r`` and Keras's colours; a file or pipe gets each drawing as a plain line, with no
-``\\r``, ``\\b`` or escape codes.
+``\\r``, ``\\b`` or escape codes. With ``config.disable_interactive_logging()`` each drawing
+is a plain line logged to the ``"torchseq"`` logger (see ``io_utils.print_msg``).
 
 Values may be 0-d tensors on the device: they are read (one transfer per device) only when
 a line is drawn.
@@ -20,6 +21,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from torchseq import config
 from torchseq.utils.io_utils import is_interactive, print_msg
 from torchseq.utils.logs import pythonify_values
 
@@ -189,7 +191,9 @@ class Progbar:
 
     def _draw_line(self, current: int, now: float, time_per_unit: float, finalize: bool) -> None:
         known_target = self.target is not None and self.target > 0
-        if not self._dynamic_display and known_target and current >= self.target and not finalize:
+        # With interactive logging off every drawing is a whole line, as in a file.
+        dynamic = self._dynamic_display and config.is_interactive_logging_enabled()
+        if not dynamic and known_target and current >= self.target and not finalize:
             # A terminal shows this full bar until the final line replaces it; in a file the
             # final line follows anyway and would repeat it.
             return
@@ -210,7 +214,7 @@ class Progbar:
             clock = f"{now - self._start:.0f}s"
         info = _format_time(time_per_unit, self.unit_name) + self._format_values(_above_1e3_abs)
         plain = f"{plain_bar} {clock}{info}"
-        if not self._dynamic_display:
+        if not dynamic:
             print_msg(plain, stream=self._stream)
             return
         message = f"\r{styled_bar} {_BOLD}{clock}{_RESET}{info}"
