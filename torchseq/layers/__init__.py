@@ -3,6 +3,14 @@
 from torchseq.layers import operation  # noqa: F401 - lets keras.ops build graph nodes
 from torchseq.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from torchseq.layers.activity_regularization import ActivityRegularization
+from torchseq.layers.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
 from torchseq.layers.attention import AdditiveAttention, Attention
 from torchseq.layers.batch_normalization import BatchNormalization
 from torchseq.layers.bidirectional import Bidirectional
@@ -24,6 +32,8 @@ from torchseq.layers.convolutional_transpose import (
     Convolution3DTranspose,
 )
 from torchseq.layers.core import Activation, Dense, Embedding, Lambda
+from torchseq.layers.einsum_dense import EinsumDense
+from torchseq.layers.group_query_attention import GroupQueryAttention
 from torchseq.layers.identity_masking import Identity, Masking
 from torchseq.layers.image_resizing import CenterCrop, Resizing
 from torchseq.layers.input_layer import Input, InputLayer
@@ -108,6 +118,8 @@ from torchseq.layers.recurrent import GRU, LSTM, SimpleRNN
 from torchseq.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
 from torchseq.layers.regularization import Dropout
 from torchseq.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from torchseq.layers.reversible_embedding import ReversibleEmbedding
+from torchseq.layers.rms_normalization import RMSNormalization
 from torchseq.layers.rnn_base import RNN
 from torchseq.layers.separable_conv import (
     DepthwiseConv1D,
@@ -129,6 +141,7 @@ from torchseq.layers.spatial import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from torchseq.layers.spectral_normalization import SpectralNormalization
 from torchseq.layers.stacked_rnn_cells import StackedRNNCells
 from torchseq.layers.wrappers import TimeDistributed, TorchModule, TorchModuleWrapper, Wrapper
 
@@ -139,6 +152,12 @@ __all__ = [
     "RNN",
     "Activation",
     "ActivityRegularization",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
     "Add",
     "AdditiveAttention",
     "AlphaDropout",
@@ -179,6 +198,7 @@ __all__ = [
     "Discretization",
     "Dot",
     "Dropout",
+    "EinsumDense",
     "Embedding",
     "Flatten",
     "GRUCell",
@@ -197,6 +217,7 @@ __all__ = [
     "GlobalMaxPooling2D",
     "GlobalMaxPooling3D",
     "GroupNormalization",
+    "GroupQueryAttention",
     "HashedCrossing",
     "Hashing",
     "Identity",
@@ -223,6 +244,7 @@ __all__ = [
     "Normalization",
     "PReLU",
     "Permute",
+    "RMSNormalization",
     "RandomBrightness",
     "RandomContrast",
     "RandomCrop",
@@ -235,6 +257,7 @@ __all__ = [
     "Rescaling",
     "Reshape",
     "Resizing",
+    "ReversibleEmbedding",
     "SeparableConv1D",
     "SeparableConv2D",
     "SeparableConvolution1D",
@@ -245,6 +268,7 @@ __all__ = [
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
+    "SpectralNormalization",
     "StackedRNNCells",
     "StringLookup",
     "Subtract",

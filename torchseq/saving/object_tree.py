@@ -53,9 +53,16 @@ def state_entries(layer: Layer, path: str = "") -> Iterator[StateEntry]:
 
 
 def keras_class_name(layer: Layer) -> str:
-    """The class name Keras gives this layer (``Sequential``, ``Functional``, ``Dense``...)."""
+    """The class name Keras gives this layer (``Sequential``, ``Functional``, ``Dense``...).
+
+    A class whose Python name in Keras differs from its public one (Keras files
+    ``GroupQueryAttention`` as ``GroupedQueryAttention``) declares ``keras_python_name``.
+    """
     from torchseq.models.model import Model
 
+    python_name = getattr(type(layer), "keras_python_name", None)
+    if isinstance(python_name, str):
+        return python_name
     if type(layer) is Model and getattr(layer, "_graph", None) is not None:
         return "Functional"
     declared = type(layer).__dict__.get("type_name")
