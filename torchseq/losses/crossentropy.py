@@ -121,6 +121,8 @@ def categorical_crossentropy(
     _warn_if_single_class("categorical_crossentropy", y_pred)
     y_true = _smooth_categorical(y_true, label_smoothing)
     _check_same_shape("categorical_crossentropy", y_true, y_pred)
+    if from_logits and y_pred.ndim == 2 and axis in (-1, 1) and y_true.dtype == y_pred.dtype:
+        return F.cross_entropy(y_pred, y_true, reduction="none")  # one fused kernel
     return -torch.sum(y_true * _log_probabilities(y_pred, from_logits, axis), dim=axis)
 
 
