@@ -12,7 +12,10 @@ from torchseq.config import (
 )
 from torchseq.utils.config_dict import Config
 from torchseq.utils.data_packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from torchseq.utils.dataset_utils import split_dataset
 from torchseq.utils.file_utils import get_file
+from torchseq.utils.image_dataset import image_dataset_from_directory
+from torchseq.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from torchseq.utils.keras_tensors import get_source_inputs, is_keras_tensor
 from torchseq.utils.naming import clear_session
 from torchseq.utils.numerical_utils import normalize, to_categorical
@@ -20,6 +23,8 @@ from torchseq.utils.progbar import Progbar
 from torchseq.utils.random import set_random_seed
 from torchseq.utils.sequence import PyDataset, Sequence
 from torchseq.utils.sequence_utils import pad_sequences
+from torchseq.utils.text_dataset import text_dataset_from_directory
+from torchseq.utils.timeseries_dataset import timeseries_dataset_from_array
 
 # Names defined in packages above this one, looked up on first use (see __getattr__).
 _LATE_NAMES = {
@@ -40,6 +45,7 @@ __all__ = [
     "Progbar",
     "PyDataset",
     "Sequence",
+    "array_to_img",
     "clear_session",
     "custom_object_scope",
     "deserialize_keras_object",
@@ -50,15 +56,22 @@ __all__ = [
     "get_registered_name",
     "get_registered_object",
     "get_source_inputs",
+    "image_dataset_from_directory",
+    "img_to_array",
     "is_interactive_logging_enabled",
     "is_keras_tensor",
+    "load_img",
     "normalize",
     "pack_x_y_sample_weight",
     "pad_sequences",
     "register_keras_serializable",
+    "save_img",
     "serialize_keras_object",
     "set_random_seed",
+    "split_dataset",
     "standardize_dtype",
+    "text_dataset_from_directory",
+    "timeseries_dataset_from_array",
     "to_categorical",
     "unpack_x_y_sample_weight",
 ]
