@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
+
+import numpy as np
 
 from torchseq.layers.layer import Layer
 from torchseq.layers.symbolic import KerasTensor, Node
@@ -108,11 +111,20 @@ def _resolve_batch_shape(shape: Any, batch_size: Any, batch_shape: Any) -> tuple
     else:
         if shape is None:
             raise ValueError("Input: a shape is needed, received shape=None and batch_shape=None")
-        if isinstance(shape, int):
+        if isinstance(shape, numbers.Integral):
             shape = (shape,)
         resolved = (batch_size, *tuple(shape))
+    resolved = tuple(
+        int(size) if isinstance(size, np.integer) else size for size in resolved
+    )
     if not tree.is_shape(resolved):
         raise TypeError(
             f"Input: shape must be a tuple of ints or None, received: {shape or batch_shape!r}"
+        )
+    negative = [size for size in resolved if size is not None and size < 0]
+    if negative:
+        raise ValueError(
+            "Input: sizes must be non-negative ints or None (unknown), received: "
+            f"shape={shape or batch_shape!r}"
         )
     return resolved

@@ -407,6 +407,11 @@ class Layer(LazyModuleMixin, nn.Module):
 
         Every array is checked before any weight changes.
         """
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(
+                f'Layer "{self.name}": set_weights expects a list of numpy arrays, received: '
+                f"weights={weights!r} of type {type(weights).__name__}"
+            )
         entries = self._weight_entries()
         weights = list(weights)
         expected = [_keras_shape(tensor, layout) for tensor, layout in entries]

@@ -163,7 +163,8 @@ def sparse_categorical_crossentropy(
 
     Args:
         y_true: Integer labels, shaped like ``y_pred`` without its class axis (a
-            trailing size-1 class axis is accepted too). Float labels are truncated.
+            trailing size-1 class axis is accepted too). Float labels are truncated here;
+            ``fit`` and ``evaluate`` refuse labels that are not whole numbers.
         y_pred: Probabilities (renormalised, then clipped), or logits with
             ``from_logits=True``.
         from_logits: Whether ``y_pred`` holds logits. Defaults to ``False``.
@@ -192,11 +193,24 @@ def sparse_categorical_crossentropy(
         )
     scores, targets = _classes_on_axis_1(y_pred, labels, axis)
     ignore_index = -100 if ignore_class is None else ignore_class
-    if from_logits:
-        losses = F.cross_entropy(scores, targets, reduction="none", ignore_index=ignore_index)
-    else:
-        log_probabilities = torch.log(_normalized_clipped(scores, 1))
-        losses = F.nll_loss(log_probabilities, targets, reduction="none", ignore_index=ignore_index)
+    try:
+        if from_logits:
+            losses = F.cross_entropy(scores, targets, reduction="none", ignore_index=ignore_index)
+        else:
+            log_probabilities = torch.log(_normalized_clipped(scores, 1))
+            losses = F.nll_loss(
+                log_probabilities, targets, reduction="none", ignore_index=ignore_index
+            )
+    except (IndexError, RuntimeError) as error:
+        if "out of bounds" not in str(error):
+            raise
+        num_classes = scores.shape[1]
+        outside = (targets < 0) | (targets >= num_classes)
+        label = targets[outside & (targets != ignore_index)].flatten()[0].item()
+        raise ValueError(
+            f"sparse_categorical_crossentropy expects integer class labels in [0, {num_classes})"
+            f" ({num_classes} classes in y_pred), received: label {label}"
+        ) from error
     if y_pred.ndim == 1:
         losses = losses.squeeze(0)
     if ignore_class is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import torch
+
 from torchseq.losses import (
     crossentropy,
     generalized_crossentropy,
@@ -23,7 +25,7 @@ from torchseq.losses.registry import (
     get,
 )
 
-__all__ = ["check_target"]
+__all__ = ["check_label_values", "check_target"]
 
 Shape = Sequence[int | None]
 
@@ -85,6 +87,39 @@ def check_target(
         _check_sparse(target, options.get("axis", -1))
     else:
         _check_elementwise(target)
+
+
+def check_label_values(loss: Any, y_true: torch.Tensor, y_pred_shape: Shape) -> None:
+    """Raise a ``ValueError`` if a sparse loss's labels are not class indices.
+
+    Labels must be whole numbers in ``[0, num_classes)`` (or ``ignore_class``); a float
+    label such as 0.5 would be truncated and one out of range fails inside torch (on CUDA,
+    as a device assert). Reads one bool from the device, so call it once per ``fit``.
+    """
+    if loss is None or y_true is None:
+        return
+    y_true_shape = tuple(y_true.shape)
+    if isinstance(loss, str) and loss.lower() in SHAPE_DEPENDENT_NAMES:
+        function, options = crossentropy_for_shapes(loss, y_true_shape, tuple(y_pred_shape)), {}
+    else:
+        function, options = builtin_function(get(loss))
+    if function not in _SPARSE or not y_pred_shape:
+        return
+    num_classes = y_pred_shape[options.get("axis", -1)]
+    if num_classes is None:
+        return
+    valid = (y_true >= 0) & (y_true < num_classes)
+    if y_true.is_floating_point():
+        valid &= y_true == torch.floor(y_true)
+    if options.get("ignore_class") is not None:
+        valid |= y_true == options["ignore_class"]
+    if bool(valid.all()):
+        return
+    label = y_true[~valid].flatten()[0].item()
+    raise ValueError(
+        f"{function.__name__} expects integer class labels in [0, {num_classes}) "
+        f"({num_classes} classes in y_pred), received: label {label!r}"
+    )
 
 
 class _Target:

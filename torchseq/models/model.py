@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -67,6 +68,13 @@ class Model(Trainer, Layer):
                         f"Model {what} must be symbolic tensors (from keras.Input or layer "
                         f"calls), received: {leaf!r} of type {type(leaf).__name__}"
                     )
+        names = [t.node.layer.name if t.node else t.name for t in tree.flatten(inputs)]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(
+                f"Model inputs must have unique names, received inputs named {names} "
+                f"({repeated} repeated); give each Input its own name="
+            )
         self._input_structure = inputs
         self._output_structure = outputs
         graph = Graph(tree.flatten(inputs), tree.flatten(outputs))
@@ -120,7 +128,13 @@ class Model(Trainer, Layer):
                 f"index={index!r}"
             )
         if index is not None:
-            if not isinstance(index, int) or not -len(layers) <= index < len(layers):
+            if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+                raise TypeError(
+                    f"get_layer: index must be an int, received: index={index!r} of type "
+                    f"{type(index).__name__}"
+                )
+            index = int(index)
+            if not -len(layers) <= index < len(layers):
                 raise ValueError(
                     f"get_layer: index {index!r} is out of range; model {self.name!r} has "
                     f"{len(layers)} layers (valid indices 0..{len(layers) - 1})"

@@ -55,6 +55,13 @@ class SequentialModel(Model):
         self._set_input_layer(None)
         self._graph_nodes: list[Node] = []
         self._output_tensor: KerasTensor | None = None
+        if layers is not None and (
+            isinstance(layers, (str, nn.Module, KerasTensor)) or not isinstance(layers, Iterable)
+        ):
+            raise TypeError(
+                "Sequential expects a list of layers, received: "
+                f"layers={layers!r} of type {type(layers).__name__}"
+            )
         for layer in layers or ():
             self.add(layer)
 
@@ -75,6 +82,11 @@ class SequentialModel(Model):
             raise TypeError(
                 "Sequential.add expects a Layer, a torch.nn.Module or an Input, received: "
                 f"{layer!r} of type {type(layer).__name__}"
+            )
+        if any(module is self for module in layer.modules()):
+            raise ValueError(
+                f"Sequential.add: model {self.name!r} cannot be added to itself (directly or "
+                f"inside {layer.name!r}): calling it would recurse without end"
             )
         taken = [existing.name for existing in self._stack]
         if layer.name in taken:
@@ -269,6 +281,8 @@ class SequentialModel(Model):
             for index, layer in enumerate(self._stack):
                 try:
                     outputs = layer.forward(outputs)
+                except RecursionError:
+                    raise
                 except RuntimeError:
                     return self._call_layers(outputs, index)  # re-raised, explained
             return outputs

@@ -297,6 +297,10 @@ class ArrayAdapter(DataAdapter):
         self._index_device = torch.device("cpu") if self._streamed else self._device
         self._pinned = self._streamed and self._device.type == "cuda"
 
+    def all_targets(self) -> tuple[Any, Any]:
+        """Every sample's ``(y, sample_weight)``, where the batches are gathered from."""
+        return self._data[1], self._data[2]
+
     def _pass_length(self) -> int:
         return math.ceil(self.num_samples / self.batch_size)
 

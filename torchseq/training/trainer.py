@@ -10,6 +10,7 @@ them. Nothing on the step reads a value back to the host unless the progress bar
 from __future__ import annotations
 
 import functools
+import numbers
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -21,6 +22,7 @@ from torchseq import config as global_config
 from torchseq import optimizers as optimizers_module
 from torchseq.callbacks import CallbackList, History
 from torchseq.layers.layer import Layer, training_mode
+from torchseq.losses import targets as losses_targets
 from torchseq.training import data as data_module
 from torchseq.training import fused_logits
 from torchseq.training.compile_utils import OutputLosses, OutputMetrics, per_output
@@ -99,7 +101,7 @@ class Trainer:
                 "compile: sample_weight_mode must be None or 'temporal', received: "
                 f"{sample_weight_mode!r}"
             )
-        if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+        if not _is_int(steps_per_execution) or steps_per_execution < 1:
             raise ValueError(
                 f"compile: steps_per_execution must be a positive int, received: "
                 f"{steps_per_execution!r}"
@@ -422,6 +424,11 @@ class Trainer:
         if kwargs:
             raise TypeError(f"fit got unexpected keyword argument(s) {sorted(kwargs)}")
         _check_loader_options(max_queue_size, workers, use_multiprocessing)
+        epochs = _check_int("epochs", epochs, least=0)
+        initial_epoch = _check_int("initial_epoch", initial_epoch, least=0)
+        steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, least=1, none=True)
+        validation_steps = _check_int("validation_steps", validation_steps, least=1, none=True)
+        verbose = _check_verbose(verbose)
         state = self._state("fit")
         epochs = _capped("epochs", epochs, global_config.max_epochs())
         steps_per_epoch = _capped("steps_per_epoch", steps_per_epoch, global_config.max_steps_per_epoch())
@@ -462,6 +469,7 @@ class Trainer:
             )
         custom = type(self).train_step is not Trainer.train_step
         self._prepare(adapter)
+        self._check_targets(adapter, class_weight)
         if state.loss is None and not custom:
             raise ValueError(
                 f"fit: model {self.name!r} has nothing to minimise: compile() was given no "
@@ -472,7 +480,6 @@ class Trainer:
             stateful_batch_size("fit", stateful_layer(self), batch_size, parts)
         if stateful is not None and shuffle is not asked_to_shuffle:
             warn_not_shuffled(asked_to_shuffle)
-        verbose = 1 if verbose == "auto" else int(verbose)
         callback_list = CallbackList(
             callbacks,
             add_history=True,
@@ -548,6 +555,8 @@ class Trainer:
         if kwargs:
             raise TypeError(f"evaluate got unexpected keyword argument(s) {sorted(kwargs)}")
         _check_loader_options(max_queue_size, workers, use_multiprocessing)
+        verbose = _check_verbose(verbose)
+        steps = _check_int("steps", steps, least=1, none=True)
         self._state("evaluate")
         steps = _capped("steps_per_epoch", steps, global_config.max_steps_per_epoch())
         batch_size = _check_batch_size(batch_size)
@@ -556,7 +565,7 @@ class Trainer:
             batch_size = stateful_batch_size("evaluate", stateful, batch_size, [("x", x)])
         adapter = self._adapter(x, y, sample_weight, batch_size, steps, False, None)
         self._prepare(adapter)
-        verbose = 1 if verbose == "auto" else int(verbose)
+        self._check_targets(adapter, None)
         callback_list = CallbackList(
             callbacks,
             add_progbar=verbose != 0,
@@ -607,6 +616,8 @@ class Trainer:
         if kwargs:
             raise TypeError(f"predict got unexpected keyword argument(s) {sorted(kwargs)}")
         _check_loader_options(max_queue_size, workers, use_multiprocessing)
+        verbose = _check_verbose(verbose)
+        steps = _check_int("steps", steps, least=1, none=True)
         steps = _capped("steps_per_epoch", steps, global_config.max_steps_per_epoch())
         batch_size = _check_batch_size(batch_size)
         stateful = stateful_layer(self)
@@ -616,7 +627,6 @@ class Trainer:
             x, None, None, batch_size=batch_size, steps_per_epoch=steps, shuffle=False,
             **self._data_arguments(),
         )
-        verbose = 1 if verbose == "auto" else int(verbose)
         callback_list = CallbackList(
             callbacks,
             add_progbar=verbose != 0,
@@ -819,6 +829,7 @@ class Trainer:
             state.regularized = True  # a layer adds losses in call() (add_loss)
         targets, _ = self._targets(y, sample_weight)
         shapes = [tuple(p.shape) for p in y_pred]
+        state.output_shapes = shapes
         if state.loss is not None:
             state.loss.check_targets(targets, shapes)
             if not state.jit_compile:
@@ -843,6 +854,45 @@ class Trainer:
             state.loss = OutputLosses(None, None, state.output_names, added_losses_only=True)
             state.loss.to(device)
         state.ready = True
+
+    def _check_targets(self, adapter: Any, class_weight: Any) -> None:
+        """Refuse label values, sample weights and class weights that do not fit the outputs.
+
+        Runs once per ``fit``/``evaluate`` (a sparse loss reads one bool from the device),
+        on all the data of arrays and on the first batch of other sources.
+        """
+        state = self._compile_state
+        shapes = getattr(state, "output_shapes", None)
+        if state.loss is None or shapes is None:
+            return
+        _, y, sample_weight = adapter.peek()
+        y_peek, weights = self._targets(y, sample_weight)
+        for index, _, _ in state.loss.entries:
+            if y_peek[index] is None:
+                raise ValueError(
+                    f"output {state.output_names[index]!r} has a loss but no target was "
+                    "given: pass y (or data yielding (x, y) batches)"
+                )
+        for index, weight in enumerate(weights):
+            _check_sample_weight_shape(
+                weight, y_peek[index], shapes[index], self._compile_state.output_names[index]
+            )
+        if hasattr(adapter, "all_targets"):
+            y = adapter.all_targets()[0]
+        targets, _ = self._targets(y, None)
+        for index, loss_fn, _ in state.loss.entries:
+            identifier = loss_fn if loss_fn is not None else state.loss.identifiers[index]
+            if isinstance(targets[index], torch.Tensor):
+                losses_targets.check_label_values(identifier, targets[index], shapes[index])
+        if class_weight and len(shapes) == 1 and shapes[0] and shapes[0][-1] is not None:
+            num_classes = max(shapes[0][-1], 2)  # one sigmoid unit: classes 0 and 1
+            unknown = sorted(key for key in class_weight if not 0 <= key < num_classes)
+            if unknown:
+                raise ValueError(
+                    f"class_weight names classes {unknown} that the model does not have: "
+                    f"its output has {num_classes} classes (0..{num_classes - 1}), received: "
+                    f"class_weight={class_weight!r}"
+                )
 
     def _targets(self, y: Any, sample_weight: Any) -> tuple[list, list]:
         """Targets and sample weights as lists in output order."""
@@ -902,6 +952,9 @@ class Trainer:
 
     def _convert_inputs(self, inputs: Any) -> Any:
         """numpy data given to ``model(...)``, cast to its input's dtype (tensors pass as is)."""
+        names = self._input_names_for_data()
+        if names:
+            _check_call_inputs(self.name, names, inputs)
         if not any(isinstance(leaf, np.ndarray) for leaf in tree.flatten(inputs)):
             return inputs
         input_dtypes, float_dtype = self._data_dtypes()
@@ -934,11 +987,101 @@ def _batch_size(x: Any) -> int:
 
 
 def _check_batch_size(batch_size: Any) -> int | None:
-    if batch_size is None:
+    return _check_int("batch_size", batch_size, least=1, none=True)
+
+
+def _check_sample_weight_shape(
+    weight: Any, target: Any, output_shape: tuple, output_name: str
+) -> None:
+    """Per-sample ``(n,)`` or per-timestep weights: the output's leading axes, or the
+    target's own shape (trailing size-1 axes aside)."""
+    if not isinstance(weight, torch.Tensor) or weight.ndim <= 1:
+        return
+    shape = tuple(weight.shape)
+    while len(shape) > 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    fits = [tuple(output_shape[: len(shape)])]
+    if isinstance(target, torch.Tensor):
+        fits.append(tuple(target.shape[: len(shape)]))
+    if len(shape) < len(output_shape) and shape in fits or tuple(weight.shape) in (
+        tuple(output_shape), tuple(getattr(target, "shape", ()))
+    ):
+        return
+    raise ValueError(
+        f"sample_weight for output {output_name!r} must have shape (batch,) or the leading "
+        f"axes of the output shape {tuple(output_shape)}, received: sample_weight of shape "
+        f"{tuple(weight.shape)} (per batch)"
+    )
+
+
+def _check_call_inputs(model_name: str, names: list[str], inputs: Any) -> None:
+    """A model with ``Input``s takes arrays or tensors of real numbers, one per input."""
+    leaves = tree.flatten(inputs)
+    expected = f"{len(names)} input(s) {names} as arrays or tensors"
+    if len(names) == 1 and isinstance(inputs, (list, tuple)) and len(inputs) != 1:
+        raise ValueError(
+            f"Model {model_name!r} expects {expected}, received a {type(inputs).__name__} of "
+            f"{len(inputs)} items"
+        )
+    for leaf in leaves:
+        if isinstance(leaf, (torch.Tensor, np.ndarray)):
+            if leaf.dtype in (np.complex64, np.complex128) or (
+                isinstance(leaf, torch.Tensor) and leaf.is_complex()
+            ):
+                raise TypeError(
+                    f"Model {model_name!r} expects {expected} of real numbers, received: an "
+                    f"array of dtype {leaf.dtype}"
+                )
+        elif leaf is None or isinstance(leaf, (str, bytes)):
+            raise TypeError(
+                f"Model {model_name!r} expects {expected}, received: {leaf!r} of type "
+                f"{type(leaf).__name__}"
+            )
+
+
+def _is_int(value: Any) -> bool:
+    """A Python or numpy integer, not a bool: what Keras accepts as a count."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_int(name: str, value: Any, *, least: int, none: bool = False) -> int | None:
+    """``value`` as a Python int of at least ``least`` (``None`` passes when ``none``)."""
+    if value is None and none:
         return None
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive int, received: batch_size={batch_size!r}")
-    return batch_size
+    expected = f"an int >= {least}" + (" or None" if none else "")
+    if not _is_int(value):
+        raise TypeError(
+            f"{name} must be {expected}, received: {name}={value!r} of type "
+            f"{type(value).__name__}"
+        )
+    if value < least:
+        raise ValueError(f"{name} must be {expected}, received: {name}={value!r}")
+    return int(value)
+
+
+_VERBOSE_CHOICES = ["auto", 0, 1, 2]
+
+
+def _check_verbose(verbose: Any) -> int:
+    """``"auto"`` (1), 0 (silent), 1 (progress bar) or 2 (one line per epoch); a bool counts."""
+    if isinstance(verbose, (bool, np.bool_)):
+        return int(verbose)
+    if isinstance(verbose, str):
+        if verbose == "auto":
+            return 1
+        raise ValueError(
+            f"verbose must be one of {_VERBOSE_CHOICES}, received: verbose={verbose!r}"
+        )
+    if not _is_int(verbose):
+        raise TypeError(
+            f"verbose must be one of {_VERBOSE_CHOICES}, received: verbose={verbose!r} of type "
+            f"{type(verbose).__name__}"
+        )
+    if verbose not in (0, 1, 2):
+        raise ValueError(
+            f"verbose must be one of {_VERBOSE_CHOICES}, received: verbose={verbose!r}"
+        )
+    return int(verbose)
 
 
 def _check_loader_options(max_queue_size: Any, workers: Any, use_multiprocessing: Any) -> None:
@@ -962,7 +1105,7 @@ def _check_loader_options(max_queue_size: Any, workers: Any, use_multiprocessing
 def _check_validation_freq(validation_freq: Any) -> None:
     """An int >= 1 (validate every that many epochs) or a list of 1-based epoch numbers."""
     values = validation_freq if isinstance(validation_freq, (list, tuple)) else [validation_freq]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+    if not all(_is_int(v) for v in values):
         raise TypeError(
             "validation_freq must be an int or a list of ints (1-based epoch numbers), "
             f"received: validation_freq={validation_freq!r}"
