@@ -202,3 +202,17 @@ def test_enabled_interactive_logging_writes_to_stdout(caplog, capsys):
         io_utils.print_msg("hello")
     assert capsys.readouterr().out == "hello\n"
     assert not caplog.records
+
+
+def test_the_global_dtype_policy_reaches_new_layers():
+    import numpy as np
+    import torch
+
+    torchseq.config.set_dtype_policy("float64")
+    try:
+        layer = torchseq.layers.Dense(2)
+        assert layer.dtype == "float64"
+        assert layer(np.ones((1, 3))).dtype == torch.float64
+    finally:
+        torchseq.config.set_dtype_policy(None)
+    assert torchseq.layers.Dense(2).dtype == "float32"

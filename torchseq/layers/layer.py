@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import inspect
 import math
 import warnings
@@ -574,8 +575,10 @@ class Layer(LazyModuleMixin, nn.Module):
             raise
 
     def _convert_inputs(self, inputs: Any) -> Any:
-        """numpy arrays in ``inputs`` as tensors (a model casts them to its inputs' dtypes)."""
-        return tree.map_structure(_to_tensor, inputs)
+        """numpy arrays in ``inputs`` as tensors, float data in the layer's float dtype as
+        Keras casts a layer's inputs (a model casts them to its inputs' dtypes)."""
+        float_dtype = self._dtype if self._dtype.is_floating_point else None
+        return tree.map_structure(functools.partial(_to_tensor, float_dtype=float_dtype), inputs)
 
     def _call_kwargs(self, kwargs: dict) -> dict:
         """Drop ``training=None``/``mask=None``, and what ``call`` cannot take."""
@@ -872,7 +875,10 @@ def _policy_config(dtype_name: str) -> dict[str, Any]:
 
 def _dtype_from_policy(layer_type: str, dtype: Any) -> torch.dtype:
     """A layer's dtype from a name, a torch/numpy dtype, or a Keras ``DTypePolicy`` (or its
-    config), refusing policies whose computation and variable dtypes differ."""
+    config), refusing policies whose computation and variable dtypes differ; ``None`` takes
+    the global policy (``config.set_dtype_policy``)."""
+    if dtype is None:
+        dtype = config.dtype_policy()
     if isinstance(dtype, dict):
         class_name, name = dtype.get("class_name"), (dtype.get("config") or {}).get("name")
         if class_name != "DTypePolicy" or not isinstance(name, str):
@@ -1108,11 +1114,11 @@ def _shape_of(value: Any) -> Any:
     return value
 
 
-def _to_tensor(value: Any) -> Any:
-    """numpy arrays become tensors (float data as floatx, as Keras casts a layer's float
-    inputs), through ``utils.conversion.to_tensor``; tensors and anything else pass."""
+def _to_tensor(value: Any, float_dtype: torch.dtype | None = None) -> Any:
+    """numpy arrays become tensors (float data as ``float_dtype``, floatx by default),
+    through ``utils.conversion.to_tensor``; tensors and anything else pass."""
     if isinstance(value, np.ndarray):
-        return conversion.to_tensor(value)
+        return conversion.to_tensor(value, float_dtype=float_dtype)
     return value
 
 
