@@ -6,26 +6,24 @@ import math
 import numbers
 from typing import Any, ClassVar
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from torchseq import config, constraints, initializers, regularizers
+from torchseq import constraints, initializers, regularizers
+from torchseq.layers._query_value_key import QueryValueKeyLayer
 from torchseq.layers.einsum_dense import EinsumDense
-from torchseq.layers.layer import Layer
 from torchseq.layers.symbolic import KerasTensor
 from torchseq.utils import naming
 
 __all__ = ["GroupQueryAttention"]
 
-_BUILD_SHAPE_NAMES = ("query_shape", "value_shape", "key_shape")  # Keras's build arguments
 # Keras's explicit (scores) path masks with -1e9 (-3e4 in float16) before the softmax and
 # zeroes masked weights after it; its fused path adds 0.7 * the dtype's lowest value.
 _SOFTMAX_MASKED = {torch.float16: -3.0e4}
 _FUSED_MASKED_FACTOR = -0.7
 
 
-class GroupQueryAttention(Layer):
+class GroupQueryAttention(QueryValueKeyLayer):
     """Grouped-query attention (Ainslie et al., 2023); mirrors ``keras.layers.GroupQueryAttention``.
 
     ``query`` is projected to ``num_query_heads`` heads, ``key`` and ``value`` to
@@ -188,39 +186,10 @@ class GroupQueryAttention(Layer):
             **kwargs,
         )
 
-    def __call__(self, query: Any, value: Any = None, key: Any = None, **kwargs: Any) -> Any:
-        if value is None:
-            raise TypeError(
-                f'GroupQueryAttention layer "{self.name}" needs query and value, '
-                "e.g. layer(query, value); received no value"
-            )
-        args = tuple(
-            _as_tensor(x) for x in ((query, value) if key is None else (query, value, key))
-        )
-        if not self.built:
-            self._build_for([tuple(x.shape) for x in args])
-        return super().__call__(*args, **kwargs)
-
-    def get_build_config(self) -> dict[str, Any] | None:
-        """The query, value (and key) shapes, named as Keras stores them."""
-        if not self.built or self._build_shapes is None:
-            return None
-        return {"shapes_dict": dict(zip(_BUILD_SHAPE_NAMES, self._build_shapes))}
-
-    def build_from_config(self, build_config: dict[str, Any] | None) -> None:
-        """Build from :meth:`get_build_config`'s output (Keras's ``shapes_dict``)."""
-        if build_config and "shapes_dict" in build_config:
-            shapes = build_config["shapes_dict"]
-            ordered = [shapes.get(name) for name in _BUILD_SHAPE_NAMES]
-            build_config = {"input_shape": [shape for shape in ordered if shape is not None]}
-        super().build_from_config(build_config)
-
     def build(
         self, query_shape: Any, value_shape: tuple | None = None, key_shape: tuple | None = None
     ) -> None:
-        if value_shape is None and isinstance(query_shape, list):  # from a list of shapes
-            query_shape, value_shape, *rest = query_shape
-            key_shape = rest[0] if rest else None
+        query_shape, value_shape, key_shape = self._split_shapes(query_shape, value_shape, key_shape)
         query_shape, value_shape, key_shape = self._check_ranks(query_shape, value_shape, key_shape)
         self._output_dense.partial_output_shape = (None, query_shape[-1])
         self._query_dense._build_for(query_shape)
@@ -451,10 +420,3 @@ def _check_positive_int(name: str, value: Any) -> None:
         raise ValueError(
             f"GroupQueryAttention: {name} must be a positive integer, received: {name}={value!r}"
         )
-
-
-def _as_tensor(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        tensor = torch.from_numpy(value)
-        return tensor.to(config.standardize_dtype(None)) if tensor.is_floating_point() else tensor
-    return value

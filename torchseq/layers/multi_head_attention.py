@@ -10,8 +10,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from torchseq import config, constraints, initializers, regularizers
-from torchseq.layers.layer import InputSpec, Layer
+from torchseq import constraints, initializers, regularizers
+from torchseq.layers._query_value_key import QueryValueKeyLayer
+from torchseq.layers.layer import InputSpec
 from torchseq.layers.symbolic import KerasTensor
 from torchseq.utils.layouts import inverse
 
@@ -22,10 +23,9 @@ __all__ = ["MultiHeadAttention"]
 _MASKED_SCORE = {torch.float16: -3.0e4}
 _DEFAULT_MASKED_SCORE = -1.0e9
 _PROJECTIONS = ("query", "key", "value")
-_BUILD_SHAPE_NAMES = ("query_shape", "value_shape", "key_shape")  # Keras's build arguments
 
 
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(QueryValueKeyLayer):
     """Multi-head attention (Vaswani et al.); mirrors ``keras.layers.MultiHeadAttention``.
 
     ``query``, ``key`` and ``value`` are projected to ``num_heads`` heads, each head
@@ -148,39 +148,10 @@ class MultiHeadAttention(Layer):
             else:
                 self.register_parameter(f"{prefix}_bias", None)
 
-    def __call__(self, query: Any, value: Any = None, key: Any = None, **kwargs: Any) -> Any:
-        if value is None:
-            raise TypeError(
-                f'MultiHeadAttention layer "{self.name}" needs query and value, '
-                "e.g. layer(query, value); received no value"
-            )
-        args = tuple(
-            _as_tensor(x) for x in ((query, value) if key is None else (query, value, key))
-        )
-        if not self.built:
-            self._build_for([tuple(x.shape) for x in args])
-        return super().__call__(*args, **kwargs)
-
-    def get_build_config(self) -> dict[str, Any] | None:
-        """The query, value (and key) shapes, named as Keras stores them."""
-        if not self.built or self._build_shapes is None:
-            return None
-        return {"shapes_dict": dict(zip(_BUILD_SHAPE_NAMES, self._build_shapes))}
-
-    def build_from_config(self, build_config: dict[str, Any] | None) -> None:
-        """Build from :meth:`get_build_config`'s output (Keras's ``shapes_dict``)."""
-        if build_config and "shapes_dict" in build_config:
-            shapes = build_config["shapes_dict"]
-            ordered = [shapes.get(name) for name in _BUILD_SHAPE_NAMES]
-            build_config = {"input_shape": [shape for shape in ordered if shape is not None]}
-        super().build_from_config(build_config)
-
     def build(
         self, query_shape: Any, value_shape: tuple | None = None, key_shape: tuple | None = None
     ) -> None:
-        if value_shape is None and isinstance(query_shape, list):  # from a list of shapes
-            query_shape, value_shape, *rest = query_shape
-            key_shape = rest[0] if rest else None
+        query_shape, value_shape, key_shape = self._split_shapes(query_shape, value_shape, key_shape)
         query_shape, value_shape, key_shape = self._check_shapes(
             query_shape, value_shape, key_shape
         )
@@ -508,10 +479,3 @@ def _standardize_axes(name: str, value: Any, positive: bool = False) -> tuple[in
             f"MultiHeadAttention: {name} must hold positive sizes, received: {name}={value!r}"
         )
     return tuple(int(v) for v in value) or None
-
-
-def _as_tensor(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        tensor = torch.from_numpy(value)
-        return tensor.to(config.standardize_dtype(None)) if tensor.is_floating_point() else tensor
-    return value
