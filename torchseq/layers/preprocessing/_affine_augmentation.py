@@ -108,6 +108,36 @@ class AffineAugmentation(ImageAugmentation):
         raise NotImplementedError
 
 
+class HeightWidthAffineAugmentation(AffineAugmentation):
+    """An affine augmentation drawn from a height and a width factor (zoom, translation).
+
+    Subclasses validate the factors into ``(low, high)`` ranges before calling this
+    constructor (``width_range`` may be ``None``: follow the height draw).
+    """
+
+    def __init__(
+        self,
+        height_factor: Any,
+        width_factor: Any,
+        *,
+        height_range: tuple[float, float],
+        width_range: tuple[float, float] | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.height_factor = height_factor
+        self.width_factor = width_factor
+        self._height_range = height_range
+        self._width_range = width_range
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "height_factor": self.height_factor,
+            "width_factor": self.width_factor,
+        }
+
+
 def sample_affine(
     images: torch.Tensor,
     matrices: torch.Tensor,

@@ -6,13 +6,13 @@ from typing import Any
 
 import torch
 
-from torchseq.layers.preprocessing._affine_augmentation import AffineAugmentation
+from torchseq.layers.preprocessing._affine_augmentation import HeightWidthAffineAugmentation
 from torchseq.layers.preprocessing._augmentation import factor_range
 
 __all__ = ["RandomTranslation"]
 
 
-class RandomTranslation(AffineAugmentation):
+class RandomTranslation(HeightWidthAffineAugmentation):
     """Shifts each image by a random offset in training; mirrors
     ``keras.layers.RandomTranslation``.
 
@@ -58,6 +58,10 @@ class RandomTranslation(AffineAugmentation):
         )
         width_range = factor_range("RandomTranslation", "width_factor", width_factor, (-1.0, 1.0))
         super().__init__(
+            height_factor,
+            width_factor,
+            height_range=height_range,
+            width_range=width_range,
             fill_mode=fill_mode,
             interpolation=interpolation,
             seed=seed,
@@ -65,17 +69,6 @@ class RandomTranslation(AffineAugmentation):
             data_format=data_format,
             **kwargs,
         )
-        self.height_factor = height_factor
-        self.width_factor = width_factor
-        self._height_range = height_range
-        self._width_range = width_range
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "height_factor": self.height_factor,
-            "width_factor": self.width_factor,
-        }
 
     def _matrices(
         self,

@@ -6,13 +6,13 @@ from typing import Any
 
 import torch
 
-from torchseq.layers.preprocessing._affine_augmentation import AffineAugmentation
+from torchseq.layers.preprocessing._affine_augmentation import HeightWidthAffineAugmentation
 from torchseq.layers.preprocessing._augmentation import factor_range
 
 __all__ = ["RandomZoom"]
 
 
-class RandomZoom(AffineAugmentation):
+class RandomZoom(HeightWidthAffineAugmentation):
     """Zooms each image about its centre by a random amount in training; mirrors
     ``keras.layers.RandomZoom``.
 
@@ -63,6 +63,10 @@ class RandomZoom(AffineAugmentation):
                 "RandomZoom", "width_factor", width_factor, (-1.0, 1.0), low_inclusive=False
             )
         super().__init__(
+            height_factor,
+            width_factor,
+            height_range=height_range,
+            width_range=width_range,
             fill_mode=fill_mode,
             interpolation=interpolation,
             seed=seed,
@@ -70,17 +74,6 @@ class RandomZoom(AffineAugmentation):
             data_format=data_format,
             **kwargs,
         )
-        self.height_factor = height_factor
-        self.width_factor = width_factor
-        self._height_range = height_range
-        self._width_range = width_range
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "height_factor": self.height_factor,
-            "width_factor": self.width_factor,
-        }
 
     def _matrices(
         self,
