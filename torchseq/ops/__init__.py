@@ -129,6 +129,7 @@ from torchseq.ops._diagonals import (
     trace,
     tri,
 )
+from torchseq.ops._einops import rearrange
 from torchseq.ops._elementwise import (
     abs,
     absolute,
@@ -650,6 +651,7 @@ __all__ = [
     "rad2deg",
     "ravel",
     "real",
+    "rearrange",
     "reciprocal",
     "relu",
     "relu6",

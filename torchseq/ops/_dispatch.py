@@ -23,6 +23,7 @@ __all__ = ["OpSpec", "register_symbolic_handler", "symbolic_aware"]
 # or nn ops for those defined in torchseq.ops._nn.
 _KERAS_MODULES = {
     "cast": "core",
+    "rearrange": "einops",
     "convert_to_tensor": "core",
     "stop_gradient": "core",
     "unstack": "core",

@@ -1,4 +1,5 @@
-"""``AffineAugmentation``: the base of RandomRotation, RandomZoom and RandomTranslation.
+"""``AffineAugmentation``: the base of RandomRotation, RandomZoom, RandomTranslation,
+RandomShear and RandomPerspective.
 
 Each draws one affine map per image, written as Keras (and TensorFlow) write it: the six
 numbers ``[a0, a1, a2, b0, b1, b2]`` that send output pixel ``(x, y)`` to the input point
@@ -21,7 +22,7 @@ import torch.nn.functional as F
 
 from torchseq.layers.preprocessing._augmentation import ImageAugmentation, check_choice
 
-__all__ = ["AffineAugmentation", "sample_affine"]
+__all__ = ["AffineAugmentation", "sample_affine", "sample_points"]
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
@@ -146,14 +147,42 @@ def sample_affine(
     fill_value: float,
 ) -> torch.Tensor:
     """``(n, c, h, w)`` float ``images``, each read through its ``[a0, a1, a2, b0, b1, b2]``
-    row of ``matrices`` (output pixel to input point, pixel units)."""
+    row of ``matrices`` (output pixel to input point, pixel units).
+
+    Rows of eight numbers ``[..., c0, c1]`` are projective maps: both coordinates are then
+    divided by ``c0 x + c1 y + 1``.
+    """
     n, _, height, width = images.shape
     dtype = images.dtype
-    a0, a1, a2, b0, b1, b2 = (m.reshape(n, 1, 1) for m in matrices.to(dtype).unbind(-1))
+    coefficients = [m.reshape(n, 1, 1) for m in matrices.to(dtype).unbind(-1)]
+    a0, a1, a2, b0, b1, b2 = coefficients[:6]
     rows = torch.arange(height, dtype=dtype, device=images.device).reshape(1, height, 1)
     columns = torch.arange(width, dtype=dtype, device=images.device).reshape(1, 1, width)
     source_x = a0 * columns + a1 * rows + a2
     source_y = b0 * columns + b1 * rows + b2
+    if len(coefficients) == 8:
+        c0, c1 = coefficients[6:]
+        denominator = c0 * columns + c1 * rows + 1
+        source_x, source_y = source_x / denominator, source_y / denominator
+    return sample_points(images, source_x, source_y, interpolation, fill_mode, fill_value)
+
+
+def sample_points(
+    images: torch.Tensor,
+    source_x: torch.Tensor,
+    source_y: torch.Tensor,
+    interpolation: str,
+    fill_mode: str,
+    fill_value: float,
+) -> torch.Tensor:
+    """``(n, c, h, w)`` float ``images`` read at the input points ``(source_x, source_y)``
+    (``(n, h, w)`` each, pixel units), one point per output pixel.
+
+    Besides :data:`FILL_MODES`, ``fill_mode="mirror"`` reflects about the centre of the
+    edge pixel (``d c b | a b c d | c b a``).
+    """
+    n, _, height, width = images.shape
+    dtype = images.dtype
     if fill_mode == "wrap":
         # One pixel of circular padding lets both bilinear neighbours of a wrapped point
         # be read directly: the point moves into [1, size + 1) of the padded image.
@@ -161,6 +190,15 @@ def sample_affine(
         source_x = torch.remainder(source_x, width) + 1
         source_y = torch.remainder(source_y, height) + 1
         height, width = height + 2, width + 2
+    if fill_mode == "mirror":
+        # With align_corners=True, -1 and 1 are the outer pixel centres, which is where
+        # grid_sample's reflection then folds the points.
+        grid = torch.stack(
+            [2 * source_x / max(width - 1, 1) - 1, 2 * source_y / max(height - 1, 1) - 1], dim=-1
+        )
+        return F.grid_sample(
+            images, grid, mode=interpolation, padding_mode="reflection", align_corners=True
+        )
     # grid_sample's coordinates with align_corners=False: -1 and 1 are the outer pixel edges.
     grid = torch.stack([(2 * source_x + 1) / width - 1, (2 * source_y + 1) / height - 1], dim=-1)
     padding_mode = _PADDING_MODES[fill_mode]

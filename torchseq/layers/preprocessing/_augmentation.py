@@ -21,12 +21,14 @@ import torch
 
 from torchseq import config
 from torchseq.layers.layer import Layer
+from torchseq.utils.integers import int_or_none, is_int
 
 __all__ = [
     "ImageAugmentation",
     "check_choice",
     "check_seed",
     "factor_range",
+    "unit_range",
     "value_range_pair",
 ]
 
@@ -56,7 +58,7 @@ class ImageAugmentation(Layer):
         except ValueError as error:
             raise ValueError(f"{layer}: {error}") from error
         super().__init__(**kwargs)
-        self.seed = seed
+        self.seed = int_or_none(seed)
         self.data_format = data_format
         self._generators: dict[torch.device, torch.Generator] = {}
 
@@ -120,6 +122,57 @@ class ImageAugmentation(Layer):
         unit = torch.rand(size, generator=generator, device=device)
         return low + (high - low) * unit
 
+    def _chosen(
+        self,
+        factor: tuple[float, float],
+        size: int,
+        device: torch.device,
+        generator: torch.Generator | None,
+    ) -> torch.Tensor:
+        """One bool per image, true with a probability itself drawn from ``factor``'s range
+        (how Keras's layers with a ``factor`` in ``[0, 1]`` choose the images to change)."""
+        probability = self._uniform(*factor, size, device, generator)
+        return torch.rand(size, generator=generator, device=device) < probability
+
+    def _beta(
+        self,
+        concentration: float | torch.Tensor,
+        size: int,
+        device: torch.device,
+        generator: torch.Generator | None,
+    ) -> torch.Tensor:
+        """``size`` float32 draws from ``Beta(concentration, concentration)``."""
+        concentration = torch.as_tensor(concentration, dtype=torch.float32, device=device)
+        pairs = concentration.expand(size, 2).contiguous()
+        return torch._sample_dirichlet(pairs, generator=generator)[:, 0]
+
+    def _boxes(
+        self,
+        ratio_y: torch.Tensor,
+        ratio_x: torch.Tensor,
+        height: int,
+        width: int,
+        generator: torch.Generator | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One box per image, ``ratio_y * height`` by ``ratio_x * width`` pixels at a random
+        place inside it: a bool mask that broadcasts against the batch, and the boxes' areas
+        as fractions of the image's."""
+        device = ratio_x.device
+        inside = []
+        for ratio, length, axis in ((ratio_y, height, 2), (ratio_x, width, 1)):
+            extent = ratio * length
+            start = torch.rand(ratio.shape[0], generator=generator, device=device)
+            start = (start * (length - extent)).unsqueeze(-1)
+            positions = torch.arange(length, dtype=extent.dtype, device=device)
+            within = (positions >= start) & (positions < start + extent.unsqueeze(-1))
+            inside.append(within.unsqueeze(axis))
+        mask = inside[0] & inside[1]  # (batch, height, width)
+        return self._per_pixel(mask), ratio_y * ratio_x
+
+    def _per_pixel(self, values: torch.Tensor) -> torch.Tensor:
+        """``(batch, height, width)`` values shaped to broadcast over the channel axis."""
+        return values.unsqueeze(-1) if self._channels_last else values.unsqueeze(1)
+
     def _generator(self, device: torch.device) -> torch.Generator | None:
         """The layer's own generator on ``device`` when seeded; else ``None`` (the global one)."""
         if self.seed is None:
@@ -154,7 +207,7 @@ class ImageAugmentation(Layer):
 
 
 def check_seed(layer: str, seed: Any) -> None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+    if seed is not None and not is_int(seed):
         raise TypeError(f"{layer}: seed must be an int or None, received: seed={seed!r}")
 
 
@@ -210,6 +263,18 @@ def factor_range(
                 f"received: {name}={value!r}"
             )
     return pair
+
+
+def unit_range(layer: str, name: str, value: Any) -> tuple[float, float]:
+    """A factor in ``[0, 1]`` as Keras's newer layers read it: a number ``f`` means
+    ``(0, f)``, a pair ``(a, b)`` means ``(min, max)``.
+
+    Raises:
+        TypeError: ``value`` is neither a number nor a pair of numbers.
+        ValueError: A pair of the wrong length, or a number outside ``[0, 1]``.
+    """
+    low, high = factor_range(layer, name, value, (0.0, 1.0))
+    return (max(low, 0.0), high)
 
 
 def value_range_pair(layer: str, value_range: Any) -> tuple[float, float]:
