@@ -3,7 +3,7 @@ imports switched.
 
 Original: https://keras.io/guides/custom_train_step_in_torch/ (fchollet). The code below
 is the guide's, unchanged but for ``import torchseq as keras``; its prose is summarised in
-comments. (The guide's closing GAN example is not included yet.)
+comments. The guide's closing GAN example is examples/custom_fit_gan.py.
 """
 
 import numpy as np

@@ -81,6 +81,9 @@ from torchseq.ops import (
 )
 from torchseq.ops import power as pow
 from torchseq.ops._convert import DTypeLike, ShapeLike, Tensor, TensorLike, _shape, _torch_dtype
+from torchseq.utils import naming
+from torchseq.utils.dtype_promotion import result_type
+from torchseq.utils.keras_tensors import is_keras_tensor
 from torchseq.utils.naming import clear_session
 
 __all__ = [
@@ -114,6 +117,7 @@ __all__ = [
     "flatten",
     "floatx",
     "gather",
+    "get_uid",
     "get_value",
     "greater",
     "greater_equal",
@@ -121,6 +125,7 @@ __all__ = [
     "int_shape",
     "is_float_dtype",
     "is_int_dtype",
+    "is_keras_tensor",
     "l2_normalize",
     "learning_phase",
     "less",
@@ -144,6 +149,7 @@ __all__ = [
     "relu",
     "repeat_elements",
     "reshape",
+    "result_type",
     "round",
     "set_epsilon",
     "set_floatx",
@@ -178,6 +184,16 @@ __all__ = [
 def backend() -> str:
     """The name of the backend: always ``"torch"``."""
     return "torch"
+
+
+def get_uid(prefix: str = "") -> int:
+    """Count one more use of ``prefix`` and return the count (1 the first time).
+
+    Shares its counter with automatic layer names, as in Keras: after one ``Dense``,
+    ``get_uid("dense")`` returns 2; ``clear_session()`` resets it.
+    """
+    naming._counters[prefix] += 1
+    return naming._counters[prefix]
 
 
 def standardize_dtype(dtype: DTypeLike) -> str:

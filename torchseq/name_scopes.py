@@ -3,9 +3,11 @@
 ``with keras.name_scope("encoder"):`` pushes ``"encoder"``; :func:`current_path` joins the
 open scopes with ``/`` (``"encoder/block"``). The stack is per thread.
 
-torchseq records the scopes but does not yet put them into weights' ``path``: a ``Dense``
-built inside ``name_scope("encoder")`` has the path ``"dense/kernel"``, where Keras gives
-``"encoder/dense/kernel"``.
+A weight takes the scopes open when it is made into its ``path``: a ``Dense`` built inside
+``name_scope("encoder")`` has the kernel ``"encoder/dense/kernel"``, as in Keras. Keras also
+opens a scope per layer while it builds, so a layer built inside another layer's ``build``
+(a Sequential's layers, an RNN's cell) has the outer layer's name in its path there; torchseq
+does not (``"lstm_cell/kernel"`` where Keras gives ``"lstm/lstm_cell/kernel"``).
 """
 
 from __future__ import annotations

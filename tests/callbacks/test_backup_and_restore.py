@@ -33,7 +33,9 @@ def train_epochs(model, callbacks, epochs):
 def interrupted_fit(backup_dir, *, epochs_done, **kwargs):
     """Train ``epochs_done`` epochs, then fail in the next one as a crash would."""
     model = sgd_model()
-    callbacks = CallbackList([BackupAndRestore(backup_dir, **kwargs)], model=model)
+    callbacks = CallbackList(
+        [BackupAndRestore(backup_dir, **kwargs)], model=model, epochs=epochs_done + 1
+    )
     callbacks.on_train_begin()
     train_epochs(model, callbacks, range(epochs_done))
     try:
@@ -104,7 +106,7 @@ def test_nothing_to_restore_on_a_first_fit(tmp_path):
 
 def test_a_completed_fit_deletes_the_backup(tmp_path):
     model = sgd_model()
-    callbacks = CallbackList([BackupAndRestore(tmp_path / "backup")], model=model)
+    callbacks = CallbackList([BackupAndRestore(tmp_path / "backup")], model=model, epochs=1)
     callbacks.on_train_begin()
     callbacks.on_epoch_end(0, {})
     assert os.path.exists(tmp_path / "backup" / LATEST)

@@ -531,7 +531,8 @@ ERROR_CASES = {
     ),
     "x_numbers_list": (lambda: make_adapter([1, 2, 3]), TypeError, "received: int"),
     "object_array": (
-        lambda: make_adapter(np.array(["a", "b"], dtype=object)),
+        # strings are data for a model fed strings; other objects are refused
+        lambda: make_adapter(np.array([{}, {}], dtype=object)),
         TypeError,
         "x must hold numbers .* dtype object",
     ),

@@ -4,6 +4,9 @@ Each callback lives in its own module; this package re-exports the public classe
 ``keras.callbacks.EarlyStopping`` reads the same after ``import torchseq as keras``.
 """
 
+from typing import Any
+
+from torchseq._excluded import missing_attribute
 from torchseq.callbacks.backup_and_restore import BackupAndRestore
 from torchseq.callbacks.callback import Callback
 from torchseq.callbacks.callback_list import CallbackList
@@ -37,3 +40,7 @@ __all__ = [
     "TensorBoard",
     "TerminateOnNaN",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    raise missing_attribute(__name__, name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import warnings
 from typing import Any
 
@@ -38,7 +37,10 @@ class BackupAndRestore(Callback):
     next ``fit`` they are restored and ``model._initial_epoch`` is set to the epoch to
     resume from (the trainer starts there). A ``fit`` that ends normally deletes
     ``backup_dir``; one that ends with an exception (a ``KeyboardInterrupt`` included)
-    keeps it.
+    keeps it. "Normally" means that the last epoch ``fit`` was asked for has ended, or
+    that ``model.stop_training`` was set (``EarlyStopping``, ``TerminateOnNaN``): the
+    callback follows the epochs itself rather than asking whether an exception is being
+    handled, so a ``fit`` called inside an ``except`` block still deletes its backup.
 
     The file is a Keras weights file (``keras.Model.load_weights`` reads it) whose root
     attribute ``training_metadata`` holds the counters. Unlike Keras, which writes the
@@ -62,7 +64,8 @@ class BackupAndRestore(Callback):
         ValueError: For an empty ``backup_dir`` or a bad ``save_freq``; at the start of
             ``fit``, for a backup that cannot be read (and no readable previous one), or
             one written by a model of another architecture (naming the weight that does
-            not fit). Nothing is restored then.
+            not fit) or with another optimizer (giving both numbers of variables). Nothing
+            is restored then.
 
     Example:
         >>> backup = BackupAndRestore("/tmp/backup")
@@ -98,10 +101,12 @@ class BackupAndRestore(Callback):
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen = 0
         self._current_epoch = 0
+        self._training_completed = False
         self._warned_torch_optimizer = False
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self._check_built()
+        self._training_completed = False
         if not os.path.exists(self._backup_path):
             return
         try:
@@ -125,6 +130,8 @@ class BackupAndRestore(Callback):
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         self._current_epoch = epoch + 1
+        epochs = (self.params or {}).get("epochs")
+        self._training_completed = epochs is not None and epoch + 1 >= epochs
         self._last_batch_seen = 0
         if self.save_freq == "epoch":
             self._save()
@@ -134,9 +141,10 @@ class BackupAndRestore(Callback):
             self._save()
 
     def on_train_end(self, logs: Logs | None = None) -> None:
-        # Called from the trainer's `finally:`, the backup is what resumes the run.
-        interrupted = sys.exc_info()[0] is not None
-        if self.delete_checkpoint and not interrupted and os.path.exists(self.backup_dir):
+        # Called from the trainer's `finally:` after an exception too: then the backup is
+        # what resumes the run, and the last epoch asked for has not ended.
+        completed = self._training_completed or bool(getattr(self.model, "stop_training", False))
+        if self.delete_checkpoint and completed and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
 
     def _listens_to(self, hook: str) -> bool:
@@ -161,7 +169,7 @@ class BackupAndRestore(Callback):
 
         Raises:
             _UnreadableBackup: The file is damaged or its counters are missing or bad.
-            ValueError: The file's weights do not fit the model (from ``read_weights``).
+            ValueError: The file's weights or optimizer variables do not fit the model.
         """
         from torchseq.saving.weights_file import read_weights  # saving sits above callbacks
 
@@ -173,6 +181,7 @@ class BackupAndRestore(Callback):
             counters = _read_counters(root, path)
             _read_every_dataset(root, path)
             _build_optimizer(self.model)
+            _check_optimizer_fits(root, self.model, path)
             read_weights(root, self.model, source=path)
         self.model._initial_epoch = counters["epoch"]
 
@@ -234,6 +243,44 @@ def _build_optimizer(model: Any) -> None:
     optimizer = getattr(model, "optimizer", None)
     if isinstance(optimizer, Optimizer) and not optimizer.built:
         optimizer.build(list(model.trainable_weights))
+
+
+def _check_optimizer_fits(root: h5py.File, model: Any, path: str) -> None:
+    """Refuse a backup whose optimizer variables are not the model's optimizer's.
+
+    Loading weights elsewhere skips such variables with a warning, as Keras does; a resumed
+    run that kept the weights of one optimizer and restarted another would not be the run
+    that was interrupted.
+    """
+    from torchseq.optimizers import Optimizer
+    from torchseq.saving.weights_file import optimizer_arrays
+
+    optimizer = getattr(model, "optimizer", None)
+    stored = root.get("optimizer/vars")
+    if not isinstance(optimizer, Optimizer) or not isinstance(stored, h5py.Group):
+        return
+    expected = len(optimizer_arrays(model, optimizer))
+    if len(stored) != expected and _weight_shapes(root) == sorted(
+        tuple(weight.shape) for weight in model.get_weights()
+    ):  # otherwise the model differs too, which read_weights reports weight by weight
+        raise ValueError(
+            f"The backup {path!r} holds {len(stored)} optimizer variables, but the model's "
+            f"optimizer {optimizer.name!r} ({type(optimizer).__name__}) has {expected}: the "
+            "backup was written with another optimizer. Compile with the optimizer of the "
+            "interrupted run, or delete the backup folder to start afresh."
+        )
+
+
+def _weight_shapes(root: h5py.File) -> list[tuple[int, ...]]:
+    """The shapes of the model weights in the backup (its optimizer's left out), sorted."""
+    shapes = []
+
+    def visit(name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset) and not name.startswith("optimizer/"):
+            shapes.append(tuple(obj.shape))
+
+    root.visititems(visit)
+    return sorted(shapes)
 
 
 def _read_counters(root: h5py.File, path: str) -> dict[str, int]:

@@ -30,6 +30,9 @@ class CSVLogger(Callback):
         append: Append to an existing file (no second header) instead of overwriting it.
             Defaults to ``False``.
 
+    Raises:
+        IsADirectoryError: At the start of ``fit``, if ``filename`` is an existing folder.
+
     Example:
         >>> logger = CSVLogger("training.csv")  # doctest: +SKIP
         >>> model.fit(x, y, callbacks=[logger])  # doctest: +SKIP
@@ -57,6 +60,11 @@ class CSVLogger(Callback):
         self.csv_file: TextIO | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        if os.path.isdir(self.filename):
+            raise IsADirectoryError(
+                "CSVLogger: filename must be the path of a file to write, received an existing "
+                f"directory: {self.filename!r}"
+            )
         if self.append:
             if os.path.exists(self.filename):
                 with open(self.filename, encoding="utf-8", newline="") as existing:

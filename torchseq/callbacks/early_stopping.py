@@ -33,6 +33,11 @@ class EarlyStopping(MonitorCallback):
             ``baseline``. Defaults to ``False``.
         start_from_epoch: Epochs to let pass before watching. Defaults to ``0``.
 
+    Raises:
+        ValueError: At the start of ``fit``, if ``monitor`` names no quantity the model
+            logs (Keras warns at each epoch end instead); ``val_`` names are accepted,
+            since the callback cannot tell whether ``fit`` was given validation data.
+
     Example:
         >>> stop = EarlyStopping(monitor="loss", patience=3)  # doctest: +SKIP
         >>> model.fit(x, y, epochs=100, callbacks=[stop])  # doctest: +SKIP
@@ -61,6 +66,7 @@ class EarlyStopping(MonitorCallback):
         self.start_from_epoch = _non_negative_int("start_from_epoch", start_from_epoch)
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        self._check_monitor_is_logged()
         # Ready for another fit with the same instance.
         self.wait = 0
         self.stopped_epoch = 0

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import string
 import warnings
 from typing import Any
 
 import numpy as np
 
 from torchseq.callbacks.callback import Logs
-from torchseq.callbacks.monitor_callback import MonitorCallback
+from torchseq.callbacks.monitor_callback import MonitorCallback, logged_names
 from torchseq.utils.file_io import atomic_write
 from torchseq.utils.io_utils import print_msg
 from torchseq.utils.logs import pythonify_logs
@@ -51,7 +52,11 @@ class ModelCheckpoint(MonitorCallback):
     Raises:
         TypeError: If ``filepath`` is not a path.
         ValueError: If ``filepath`` does not end in the suffix that ``save_weights_only``
-            requires, or ``save_freq`` is neither ``"epoch"`` nor a positive integer.
+            requires, or ``save_freq`` is neither ``"epoch"`` nor a positive integer. At
+            the start of ``fit``, before the first step: if the template names a field
+            that will not be logged (the message lists the fields), or, with
+            ``save_best_only``, if ``monitor`` names no logged quantity.
+        IsADirectoryError: At the start of ``fit``, if ``filepath`` is an existing folder.
 
     Example:
         >>> checkpoint = ModelCheckpoint("best.keras", monitor="val_loss", save_best_only=True)
@@ -92,6 +97,12 @@ class ModelCheckpoint(MonitorCallback):
         self._last_batch_seen: int | None = None
         self._current_epoch = 0
 
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        names = logged_names(self.model)
+        self._check_filepath(names)
+        if self.save_best_only:
+            self._check_monitor_is_logged()
+
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         self._current_epoch = epoch
 
@@ -109,6 +120,43 @@ class ModelCheckpoint(MonitorCallback):
         ):
             return self.save_freq != "epoch"
         return True
+
+    def _check_filepath(self, names: list[str] | None) -> None:
+        """Fill the template with stand-in values, so that an unknown field, a bad format
+        spec or a path that is a folder fails before the first step rather than after an
+        epoch of training.
+
+        Raises:
+            ValueError: Naming the unknown field (when the model can tell its log names)
+                or the bad format spec, and the available fields.
+            IsADirectoryError: If ``filepath`` has no fields and is an existing folder.
+        """
+        fields = _template_fields(self.filepath)
+        if not fields and os.path.isdir(self.filepath):
+            raise IsADirectoryError(
+                "ModelCheckpoint: filepath must be the path of a file to write, received an "
+                f"existing directory: {self.filepath!r}"
+            )
+        if names is None:  # the logged names are unknown: only epoch and batch are checked
+            names = [field for field in fields if field not in ("epoch", "batch")]
+        stand_ins: dict[str, Any] = {
+            **{name: 0.0 for name in names},
+            **{f"val_{name}": 0.0 for name in names},
+            "learning_rate": 0.0,  # logged by ReduceLROnPlateau or a scheduler before this
+            "epoch": 1,
+        }
+        if self.save_freq != "epoch":
+            stand_ins["batch"] = 1
+        try:
+            self.filepath.format(**stand_ins)
+        except (KeyError, IndexError, ValueError, AttributeError) as error:
+            available = ["epoch", *(["batch"] if "batch" in stand_ins else []), *sorted(names)]
+            raise ValueError(
+                f'ModelCheckpoint: the filepath template "{self.filepath}" cannot be filled '
+                f"in ({type(error).__name__}: {error}); the available fields are {available}, "
+                "and each logged name also with the prefix 'val_' when fit is given "
+                "validation data"
+            ) from error
 
     def _should_save_on_batch(self, batch: int) -> bool:
         """Count batches (a smaller index means a new epoch) and say when ``save_freq`` is due."""
@@ -198,6 +246,16 @@ class ModelCheckpoint(MonitorCallback):
                 f'ModelCheckpoint could not fill in the filepath template "{self.filepath}": '
                 f"it names {error}, but the available fields are {sorted(fields)}"
             ) from error
+
+
+def _template_fields(template: str) -> list[str]:
+    """The names of the replacement fields in a ``str.format`` template (``epoch`` for
+    ``{epoch:02d}``); an unparsable template has none here and fails when filled in."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return []
+    return [field.split(".")[0].split("[")[0] for _, field, _, _ in parsed if field is not None]
 
 
 def _check_suffix(filepath: str, save_weights_only: bool) -> None:

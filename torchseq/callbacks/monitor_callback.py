@@ -19,9 +19,12 @@ from typing import Any
 from torchseq.callbacks.callback import Callback, Logs
 from torchseq.utils.logs import pythonify_value
 
-__all__ = ["MonitorCallback", "warn_missing"]
+__all__ = ["MonitorCallback", "logged_names", "warn_missing"]
 
 _MODES = ("auto", "min", "max")
+# Keys that callbacks add to the epoch logs themselves (ReduceLROnPlateau, schedulers).
+_CALLBACK_LOG_NAMES = ("learning_rate",)
+_VALIDATION_PREFIX = "val_"
 _UP_NAMES = (
     "accuracy", "acc", "auc", "precision", "recall", "f1_score", "fbeta_score", "r2_score",
     "iou", "mean_iou", "cosine_similarity", "pearson_correlation", "concordance_correlation",
@@ -108,6 +111,27 @@ class MonitorCallback(Callback):
             "monitor the highest value, or mode='min' to monitor the lowest value."
         )
 
+    def _check_monitor_is_logged(self) -> None:
+        """Refuse, before the first step, a ``monitor`` that ``fit`` will never log.
+
+        Only where the model can tell its log names (see :func:`logged_names`); Keras
+        warns at each epoch end instead.
+
+        Raises:
+            ValueError: Naming ``monitor`` and the names that will be logged.
+        """
+        names = logged_names(self.model)
+        if names is None:
+            return
+        candidates = {*names, *(_VALIDATION_PREFIX + name for name in names), *_CALLBACK_LOG_NAMES}
+        if self.monitor in candidates:
+            return
+        raise ValueError(
+            f"{type(self).__name__}: monitor={self.monitor!r} names no quantity that fit logs. "
+            f"Model {getattr(self.model, 'name', '')!r} logs {names}, each also with the prefix "
+            f"{_VALIDATION_PREFIX!r} when fit is given validation data."
+        )
+
     def _is_improvement(self, monitor_value: Any, reference_value: Any) -> bool:
         if reference_value is None:
             return True
@@ -117,6 +141,29 @@ class MonitorCallback(Callback):
         """The monitored value as a Python float (read from the device now), or ``None``."""
         value = (logs or {}).get(self.monitor)
         return None if value is None else pythonify_value(value)
+
+
+def logged_names(model: Any) -> list[str] | None:
+    """The names ``fit`` will log for ``model`` in each epoch, without the ``val_`` copies.
+
+    Known once ``fit`` has prepared the model (by ``on_train_begin``): the loss names and
+    the compiled metrics' names, as ``model.metrics_names`` gives them. ``None`` when the
+    model cannot tell: not compiled, compiled metrics not yet matched to the outputs (the
+    first batch of ``fit`` does that), or a ``train_step`` / ``test_step`` of its own,
+    whose logs are whatever it returns.
+    """
+    for step in ("train_step", "test_step"):
+        method = getattr(type(model), step, None)
+        if method is None or not method.__module__.startswith("torchseq.training"):
+            return None
+    compiled_metrics = getattr(getattr(model, "_compile_state", None), "metrics", None)
+    if not getattr(compiled_metrics, "built", False):
+        return None
+    try:
+        names = model.metrics_names
+    except (ValueError, AttributeError):
+        return None
+    return list(names) if names else None
 
 
 def _model_metrics(model: Any) -> Iterator[Any]:

@@ -37,7 +37,8 @@ class ReduceLROnPlateau(MonitorCallback):
         **kwargs: Keras 2's ``epsilon`` (an alias of ``min_delta``, deprecated).
 
     Raises:
-        ValueError: If ``factor >= 1``.
+        ValueError: If ``factor >= 1``; at the start of ``fit``, if ``monitor`` names
+            no quantity the model logs (Keras warns at each epoch end instead).
         TypeError: For an unknown keyword argument.
     """
 
@@ -80,6 +81,7 @@ class ReduceLROnPlateau(MonitorCallback):
         self.wait = 0
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        self._check_monitor_is_logged()
         self._reset()
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:

@@ -1,5 +1,8 @@
 """Keras layers as torch modules; mirrors ``keras.layers``."""
 
+from typing import Any
+
+from torchseq._excluded import missing_attribute
 from torchseq.layers import operation  # noqa: F401 - lets keras.ops build graph nodes
 from torchseq.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from torchseq.layers.activity_regularization import ActivityRegularization
@@ -97,9 +100,13 @@ from torchseq.layers.pooling import (
     MaxPooling3D,
 )
 from torchseq.layers.preprocessing import (
+    AugMix,
+    AutoContrast,
     CategoryEncoding,
+    ContrastLimitedAdaptiveHistogramEqualization,
     CutMix,
     Discretization,
+    Equalization,
     HashedCrossing,
     Hashing,
     IntegerLookup,
@@ -107,19 +114,29 @@ from torchseq.layers.preprocessing import (
     MixUp,
     Normalization,
     Pipeline,
+    RandAugment,
     RandomBrightness,
+    RandomColorDegeneration,
+    RandomColorJitter,
     RandomContrast,
     RandomCrop,
     RandomElasticTransform,
     RandomErasing,
     RandomFlip,
     RandomGaussianBlur,
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
     RandomPerspective,
+    RandomPosterization,
     RandomRotation,
+    RandomSaturation,
+    RandomSharpness,
     RandomShear,
     RandomTranslation,
     RandomZoom,
     Rescaling,
+    Solarization,
     STFTSpectrogram,
     StringLookup,
     TextVectorization,
@@ -172,6 +189,8 @@ __all__ = [
     "AdditiveAttention",
     "AlphaDropout",
     "Attention",
+    "AugMix",
+    "AutoContrast",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
@@ -184,6 +203,7 @@ __all__ = [
     "CategoryEncoding",
     "CenterCrop",
     "Concatenate",
+    "ContrastLimitedAdaptiveHistogramEqualization",
     "Conv1D",
     "Conv1DTranspose",
     "Conv2D",
@@ -211,6 +231,7 @@ __all__ = [
     "Dropout",
     "EinsumDense",
     "Embedding",
+    "Equalization",
     "Flatten",
     "GRUCell",
     "GaussianDropout",
@@ -259,15 +280,24 @@ __all__ = [
     "Permute",
     "Pipeline",
     "RMSNormalization",
+    "RandAugment",
     "RandomBrightness",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
     "RandomContrast",
     "RandomCrop",
     "RandomElasticTransform",
     "RandomErasing",
     "RandomFlip",
     "RandomGaussianBlur",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
     "RandomPerspective",
+    "RandomPosterization",
     "RandomRotation",
+    "RandomSaturation",
+    "RandomSharpness",
     "RandomShear",
     "RandomTranslation",
     "RandomZoom",
@@ -285,6 +315,7 @@ __all__ = [
     "SimpleRNN",
     "SimpleRNNCell",
     "Softmax",
+    "Solarization",
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
@@ -315,3 +346,7 @@ __all__ = [
     "serialize",
     "subtract",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    raise missing_attribute(__name__, name)

@@ -3,6 +3,9 @@
 Keras builds such a layer from three shapes and stores them as
 ``{"shapes_dict": {"query_shape", "value_shape", "key_shape"}}``; numpy inputs become
 tensors (float data as floatx) before the layer builds.
+
+:func:`fused_attention` runs torch's fused kernel on the kernels that Keras's flash-attention
+switch (``keras.config.disable_flash_attention()`` or a layer's ``flash_attention``) allows.
 """
 
 from __future__ import annotations
@@ -11,11 +14,15 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from torchseq import config
 from torchseq.layers.layer import Layer
+from torchseq.ops._nn_attention import _flash_attention_usable
 
-__all__ = ["QueryValueKeyLayer"]
+__all__ = ["QueryValueKeyLayer", "fused_attention", "resolve_flash_attention"]
+_NOT_FLASH = [SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION, SDPBackend.MATH]
 
 _BUILD_SHAPE_NAMES = ("query_shape", "value_shape", "key_shape")  # Keras's build arguments
 
@@ -57,6 +64,56 @@ class QueryValueKeyLayer(Layer):
             query_shape, value_shape, *rest = query_shape
             key_shape = rest[0] if rest else None
         return query_shape, value_shape, key_shape
+
+
+def resolve_flash_attention(
+    owner: str, flash_attention: bool | None, dropout: float
+) -> bool | None:
+    """A layer's ``flash_attention`` argument, or the global switch when it is ``None``.
+
+    Raises:
+        ValueError: flash attention is required (the argument is ``True``) with dropout.
+    """
+    if flash_attention is None:
+        flash_attention = config.is_flash_attention_enabled()
+    if flash_attention and dropout > 0:
+        raise ValueError(
+            f"{owner}: flash attention does not support dropout; expected dropout=0.0 or "
+            f"flash_attention=False, received: dropout={dropout}"
+        )
+    return flash_attention
+
+
+def fused_attention(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    *,
+    flash_attention: bool | None,
+    **arguments: Any,
+) -> torch.Tensor:
+    """``F.scaled_dot_product_attention(query, key, value, **arguments)`` on the kernels that
+    ``flash_attention`` allows, as Keras on torch chooses them.
+
+    ``True`` runs the flash kernel alone (a RuntimeError where torch cannot run it on these
+    inputs), ``False`` any kernel but flash, ``None`` torch's own choice, which is the flash
+    kernel wherever it can run.
+    """
+    if flash_attention is None:
+        return F.scaled_dot_product_attention(query, key, value, **arguments)
+    if not flash_attention:
+        with sdpa_kernel(_NOT_FLASH):
+            return F.scaled_dot_product_attention(query, key, value, **arguments)
+    mask, causal = arguments.get("attn_mask"), arguments.get("is_causal", False)
+    if query.ndim != 4 or not _flash_attention_usable(query, key, value, mask, causal):
+        raise RuntimeError(
+            "flash_attention=True: torch cannot run flash attention on these inputs "
+            f"(device={query.device.type}, dtype={query.dtype}, shape={tuple(query.shape)}, "
+            f"mask given: {mask is not None}); expected float16 or bfloat16 inputs on a CUDA "
+            "device without a mask, or flash_attention=None or False"
+        )
+    with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
+        return F.scaled_dot_product_attention(query, key, value, **arguments)
 
 
 def _as_tensor(value: Any) -> Any:

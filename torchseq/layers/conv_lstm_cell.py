@@ -30,6 +30,7 @@ from torchseq.layers.convolutional import (
     _same_pads,
     _to_torch_layout,
 )
+from torchseq.layers.recurrent_cells import _lstm_gate_update
 
 __all__ = ["ConvLSTMCell"]
 
@@ -262,11 +263,9 @@ class ConvLSTMCell(_ConvGeometry):
             h, kernel, None, stride=self._unit_strides, padding=padding, groups=groups
         )
         gates = input_gates + _from_torch_layout(recurrent, self._channels_last, self.rank)
-        i, f, c, o = gates.chunk(_GATES, dim=self._channel_axis)
-        carry = self.recurrent_activation(f) * carry + self.recurrent_activation(
-            i
-        ) * self.activation(c)
-        hidden = self.recurrent_activation(o) * self.activation(carry)
+        hidden, carry = _lstm_gate_update(
+            gates, carry, self.activation, self.recurrent_activation, axis=self._channel_axis
+        )
         return hidden, [hidden, carry]
 
     def _reset_dropout_masks(self) -> None:

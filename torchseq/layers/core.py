@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torchseq import activations, constraints, initializers, regularizers
 from torchseq.layers.layer import InputSpec, Layer
 from torchseq.utils import tree
+from torchseq.utils.integers import is_int
 
 __all__ = ["Activation", "Dense", "Embedding", "Lambda"]
 
@@ -339,7 +340,7 @@ class Embedding(Layer):
         **kwargs: Any,
     ) -> None:
         for argument, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            if not is_int(value) or value <= 0:
                 raise ValueError(
                     f"Embedding: {argument} must be a positive integer, received: "
                     f"{argument}={value!r}"
@@ -349,8 +350,8 @@ class Embedding(Layer):
         ):
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
-        self.input_dim = input_dim
-        self.output_dim = output_dim
+        self.input_dim = int(input_dim)
+        self.output_dim = int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)

@@ -12,6 +12,7 @@ import torch
 from torchseq import activations, constraints, initializers, regularizers
 from torchseq.initializers._variance_scaling import VarianceScaling
 from torchseq.layers.layer import InputSpec, Layer
+from torchseq.utils.integers import int_or_none, is_int
 
 __all__ = ["EinsumDense"]
 
@@ -213,11 +214,9 @@ def _parse_equation(equation: Any) -> _EquationSpec:
 
 
 def _standardize_output_shape(output_shape: Any) -> tuple[int | None, ...]:
-    values = (output_shape,) if isinstance(output_shape, int) else output_shape
-    if (
-        isinstance(output_shape, bool)
-        or not isinstance(values, (list, tuple))
-        or any(v is not None and (isinstance(v, bool) or not isinstance(v, int)) for v in values)
+    values = (output_shape,) if is_int(output_shape) else output_shape
+    if not isinstance(values, (list, tuple)) or any(
+        v is not None and not is_int(v) for v in values
     ):
         raise TypeError(
             "EinsumDense: output_shape must be an int or a tuple of ints and None, "
@@ -228,7 +227,7 @@ def _standardize_output_shape(output_shape: Any) -> tuple[int | None, ...]:
             f"EinsumDense: output_shape sizes must be positive, received: "
             f"output_shape={output_shape!r}"
         )
-    return tuple(values)
+    return tuple(int_or_none(v) for v in values)
 
 
 def _analyze(

@@ -131,10 +131,10 @@ class GroupQueryAttention(QueryValueKeyLayer):
         if kwargs.get("name") is None:
             kwargs["name"] = naming.unique_name(naming.to_snake_case(self.keras_python_name))
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.head_dim = head_dim
-        self.num_query_heads = num_query_heads
-        self.num_key_value_heads = num_key_value_heads
-        self.num_repeats = num_query_heads // num_key_value_heads
+        self.head_dim = int(head_dim)
+        self.num_query_heads = int(num_query_heads)
+        self.num_key_value_heads = int(num_key_value_heads)
+        self.num_repeats = self.num_query_heads // self.num_key_value_heads
         self.dropout = float(dropout)
         self.use_bias = bool(use_bias)
         self.use_gate = bool(use_gate)

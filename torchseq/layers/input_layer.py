@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from torchseq.layers.layer import Layer
-from torchseq.layers.symbolic import KerasTensor, Node
+from torchseq.layers.symbolic import STRING, KerasTensor, Node
 from torchseq.utils import tree
 
 __all__ = ["Input", "InputLayer"]
@@ -20,7 +20,9 @@ class InputLayer(Layer):
     Args:
         shape: Shape of one sample, without the batch axis.
         batch_size: Optional fixed batch size.
-        dtype: Input dtype (default ``config.floatx()``); e.g. ``"int32"`` for indices.
+        dtype: Input dtype (default ``config.floatx()``); e.g. ``"int32"`` for indices, or
+            ``"string"`` for strings, which stay numpy arrays on the host until the first
+            layer that takes strings (``TextVectorization``, ``StringLookup``, ``Hashing``).
         batch_shape: Full shape including the batch axis (instead of shape/batch_size).
         name: Layer name (default ``input_layer``, ``input_layer_1``, ...).
     """
@@ -41,11 +43,15 @@ class InputLayer(Layer):
             batch_shape = kwargs.pop("batch_input_shape")
         if sparse:
             raise ValueError("InputLayer: sparse inputs are not supported, received sparse=True")
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        is_string = dtype == STRING
+        super().__init__(name=name, dtype=None if is_string else dtype, **kwargs)
         self.batch_shape = _resolve_batch_shape(shape, batch_size, batch_shape)
         self._batch_input_shape = self.batch_shape
+        self._is_string = is_string
         self.built = True
-        tensor = KerasTensor(self.batch_shape, dtype=self._dtype, name=self.name)
+        tensor = KerasTensor(
+            self.batch_shape, dtype=STRING if is_string else self._dtype, name=self.name
+        )
         Node(self, (), {}, tensor)
         self._output_tensor = tensor
 
@@ -54,6 +60,10 @@ class InputLayer(Layer):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
+
+    @property
+    def dtype(self) -> str:
+        return STRING if self._is_string else super().dtype
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -79,7 +89,8 @@ def Input(
     Args:
         shape: Shape of one sample, e.g. ``(784,)`` or ``(None,)`` for variable length.
         batch_size: Optional fixed batch size (stateful RNNs).
-        dtype: Input dtype, default ``config.floatx()``.
+        dtype: Input dtype, default ``config.floatx()``; ``"string"`` for strings (kept on
+            the host as numpy arrays until a string layer such as ``TextVectorization``).
         sparse: Not supported; must be falsy.
         batch_shape: Full shape including the batch axis.
         name: Input name, used to feed dicts to multi-input models.

@@ -360,7 +360,7 @@ class Dot(_Merge):
                 f"Dot: axes must be an int or a pair of two ints, received: axes={axes!r}"
             )
         super().__init__(**kwargs)
-        self.axes = axes if isinstance(axes, numbers.Integral) else type(axes)(axes)
+        self.axes = int(axes) if isinstance(axes, numbers.Integral) else type(axes)(map(int, axes))
         self.normalize = bool(normalize)
         self._pair = (int(pair[0]), int(pair[1]))
 

@@ -6,14 +6,18 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from torchseq import constraints, initializers, regularizers
-from torchseq.layers._query_value_key import QueryValueKeyLayer
+from torchseq.layers._query_value_key import (
+    QueryValueKeyLayer,
+    fused_attention,
+    resolve_flash_attention,
+)
 from torchseq.layers.layer import InputSpec
 from torchseq.layers.symbolic import KerasTensor
+from torchseq.utils.integers import int_or_none, is_int
 from torchseq.utils.layouts import inverse
 
 __all__ = ["MultiHeadAttention"]
@@ -51,7 +55,11 @@ class MultiHeadAttention(QueryValueKeyLayer):
             all axes between the batch and the features.
         sliding_window: Optional positive int; position ``i`` attends only to ``j`` with
             ``|i - j| < sliding_window``.
-        flash_attention: Accepted for Keras compatibility; torch picks its fused kernel.
+        flash_attention: ``None`` (default) follows ``config.is_flash_attention_enabled()``:
+            torch's fused kernel of its choice, the flash kernel where it can run, or none but
+            flash after ``config.disable_flash_attention()``. ``True`` requires the flash
+            kernel (no dropout, no attention scores, float16/bfloat16 on CUDA); ``False``
+            keeps the layer off it.
         kernel_initializer, bias_initializer: Defaults ``"glorot_uniform"``, ``"zeros"``.
         kernel_regularizer, bias_regularizer, activity_regularizer: Optional regularizers.
         kernel_constraint, bias_constraint: Optional constraints.
@@ -121,23 +129,25 @@ class MultiHeadAttention(QueryValueKeyLayer):
             )
         output_shape = _standardize_axes("output_shape", output_shape, positive=True)
         attention_axes = _standardize_axes("attention_axes", attention_axes)
+        resolved_flash = resolve_flash_attention("MultiHeadAttention", flash_attention, dropout)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.num_heads = num_heads
-        self.key_dim = key_dim
-        self.value_dim = value_dim or key_dim
+        self.num_heads = int(num_heads)
+        self.key_dim = int(key_dim)
+        self.value_dim = int(value_dim or key_dim)
         self.dropout = float(dropout)
         self.use_bias = bool(use_bias)
         self._output_shape = output_shape
         self._attention_axes = attention_axes
         self.sliding_window = sliding_window
         self.flash_attention = flash_attention
+        self._flash_attention = resolved_flash
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.seed = seed
+        self.seed = int_or_none(seed)
         self.supports_masking = True
         self._scale = 1.0 / math.sqrt(float(key_dim))
         self._resolved_axes: tuple[int, ...] = ()
@@ -238,6 +248,12 @@ class MultiHeadAttention(QueryValueKeyLayer):
         training: bool | None = None,
         use_causal_mask: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        if self._flash_attention and return_attention_scores:
+            raise ValueError(
+                f'MultiHeadAttention layer "{self.name}": flash attention cannot return '
+                "attention scores; expected return_attention_scores=False or "
+                "flash_attention=False"
+            )
         key = value if key is None else key
         self._check_shapes(query.shape, value.shape, key.shape)
         training = self.training if training is None else training
@@ -267,8 +283,16 @@ class MultiHeadAttention(QueryValueKeyLayer):
                 mask = torch.zeros(mask.shape, dtype=q.dtype, device=q.device).masked_fill_(
                     ~mask, _MASKED_SCORE.get(q.dtype, _DEFAULT_MASKED_SCORE)
                 )
-            outputs = F.scaled_dot_product_attention(
-                q, k, v, attn_mask=mask, dropout_p=dropout, scale=self._scale
+            # Where Keras attends explicitly, flash never runs (and a required one is not
+            # an error): torch's other kernels give Keras's numbers there.
+            outputs = fused_attention(
+                q,
+                k,
+                v,
+                attn_mask=mask,
+                dropout_p=dropout,
+                scale=self._scale,
+                flash_attention=False if keras_explicit else self._flash_attention,
             )
         outputs = outputs.reshape(*outputs.shape[:-2], *q_steps, outputs.shape[-1])
         outputs = outputs.permute(inverse(permutation))
@@ -456,7 +480,7 @@ def _flat_initializer(initializer: Callable[..., Any], fans: tuple[int, int]) ->
 
 
 def _check_positive_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if not is_int(value) or value <= 0:
         raise ValueError(
             f"MultiHeadAttention: {name} must be a positive integer, received: {name}={value!r}"
         )
@@ -465,10 +489,10 @@ def _check_positive_int(name: str, value: Any) -> None:
 def _standardize_axes(name: str, value: Any, positive: bool = False) -> tuple[int, ...] | None:
     if value is None:
         return None
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if is_int(value):
         value = (value,)
     if not isinstance(value, (list, tuple)) or not all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value
+        is_int(v) for v in value
     ):
         raise TypeError(
             f"MultiHeadAttention: {name} must be an int or a tuple of ints, "

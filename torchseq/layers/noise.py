@@ -15,6 +15,7 @@ import torch
 
 from torchseq import config
 from torchseq.layers.layer import InputSpec, Layer
+from torchseq.utils.integers import int_or_none, is_int
 
 __all__ = [
     "AlphaDropout",
@@ -34,12 +35,12 @@ class _NoiseLayer(Layer):
     """Identity unless training; holds the optional seed and its per-device generators."""
 
     def __init__(self, seed: int | None = None, **kwargs: Any) -> None:
-        if seed is not None and not _is_int(seed):
+        if seed is not None and not is_int(seed):
             raise TypeError(
                 f"{type(self).__name__}: seed must be an int or None, received: seed={seed!r}"
             )
         super().__init__(**kwargs)
-        self.seed = seed
+        self.seed = int_or_none(seed)
         self.supports_masking = True
         self._generators: dict[torch.device, torch.Generator] = {}
 
@@ -350,10 +351,6 @@ class SpatialDropout3D(_SpatialDropout):
 # ---------------------------------------------------------------------- argument checks
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _check_number(layer: str, argument: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(
@@ -372,7 +369,7 @@ def _standardize_noise_shape(noise_shape: Any) -> tuple[int | None, ...] | None:
     if noise_shape is None:
         return None
     if not isinstance(noise_shape, (tuple, list, torch.Size)) or not all(
-        dim is None or _is_int(dim) for dim in noise_shape
+        dim is None or is_int(dim) for dim in noise_shape
     ):
         raise TypeError(
             "AlphaDropout: noise_shape must be a tuple of ints and None, received: "
@@ -383,4 +380,4 @@ def _standardize_noise_shape(noise_shape: Any) -> tuple[int | None, ...] | None:
             "AlphaDropout: noise_shape entries must be positive ints or None, received: "
             f"noise_shape={tuple(noise_shape)}"
         )
-    return tuple(noise_shape)
+    return tuple(int_or_none(dim) for dim in noise_shape)

@@ -9,6 +9,7 @@ order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -16,6 +17,7 @@ import torch.nn.functional as F
 
 from torchseq import activations, constraints, initializers, regularizers
 from torchseq.layers.layer import Layer, WeightLayout
+from torchseq.utils.integers import int_or_none, is_int
 
 __all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell"]
 
@@ -42,13 +44,29 @@ _CELL_ARGUMENTS = (
 
 
 def _check_cell_arguments(owner: str, units: Any, dropout: Any, recurrent_dropout: Any) -> None:
-    if isinstance(units, bool) or not isinstance(units, int):
+    if not is_int(units):
         raise TypeError(f"{owner}: units must be an integer, received: units={units!r}")
     if units <= 0:
         raise ValueError(f"{owner}: units must be a positive integer, received: units={units}")
     for arg, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
         if not 0.0 <= float(rate) <= 1.0:
             raise ValueError(f"{owner}: {arg} must be in [0, 1], received: {arg}={rate}")
+
+
+def _lstm_gate_update(
+    gates: torch.Tensor,
+    carry: torch.Tensor,
+    activation: Callable[[torch.Tensor], torch.Tensor],
+    recurrent_activation: Callable[[torch.Tensor], torch.Tensor],
+    axis: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The new ``(hidden, carry)`` of an LSTM step from its summed gate pre-activations,
+    Keras's blocks i, f, c, o along ``axis`` (the features of ``LSTMCell``, the channels of
+    ``ConvLSTMCell``)."""
+    i, f, c, o = gates.chunk(4, dim=axis)
+    carry = recurrent_activation(f) * carry + recurrent_activation(i) * activation(c)
+    hidden = recurrent_activation(o) * activation(carry)
+    return hidden, carry
 
 
 class _GateLayout(WeightLayout):
@@ -104,7 +122,7 @@ class _BaseCell(Layer):
     ) -> None:
         _check_cell_arguments(type(self).__name__, units, dropout, recurrent_dropout)
         super().__init__(**kwargs)
-        self.units = units
+        self.units = units = int(units)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
@@ -119,7 +137,7 @@ class _BaseCell(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = float(dropout)
         self.recurrent_dropout = float(recurrent_dropout)
-        self.seed = seed
+        self.seed = int_or_none(seed)
         self.state_size: int | list[int] = units
         self.output_size = units
         self._lazy_weight("kernel")
@@ -228,7 +246,7 @@ class SimpleRNNCell(_BaseCell):
     def __init__(self, units: int, activation: Any = "tanh", **kwargs: Any) -> None:
         super().__init__(units, activation=activation, **kwargs)
         # torch's fused kernel adds a second (recurrent) bias; Keras has one, so it is zero.
-        self.register_buffer("_zero_bias", torch.zeros(units, dtype=self._dtype), False)
+        self.register_buffer("_zero_bias", torch.zeros(self.units, dtype=self._dtype), False)
 
     def call(self, inputs: torch.Tensor, states: Any, training: bool | None = None) -> Any:
         training = self.training if training is None else training
@@ -269,9 +287,9 @@ class LSTMCell(_BaseCell):
     def __init__(self, units: int, *, unit_forget_bias: bool = True, **kwargs: Any) -> None:
         super().__init__(units, **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.state_size = [units, units]
+        self.state_size = [self.units, self.units]
         # torch's kernels add a second (recurrent) bias; Keras has one, so it is zero.
-        self.register_buffer("_zero_bias", torch.zeros(4 * units, dtype=self._dtype), False)
+        self.register_buffer("_zero_bias", torch.zeros(4 * self.units, dtype=self._dtype), False)
 
     def _bias_initializer(self) -> Any:
         if not self.unit_forget_bias:
@@ -295,11 +313,9 @@ class LSTMCell(_BaseCell):
         inputs = self._input_dropout(inputs, training)
         gates = F.linear(inputs, self.kernel, self.bias)
         gates = gates + F.linear(self._state_dropout(hidden, training), self.recurrent_kernel)
-        i, f, c, o = gates.chunk(4, dim=-1)
-        carry = self.recurrent_activation(f) * carry + self.recurrent_activation(
-            i
-        ) * self.activation(c)
-        hidden = self.recurrent_activation(o) * self.activation(carry)
+        hidden, carry = _lstm_gate_update(
+            gates, carry, self.activation, self.recurrent_activation, axis=-1
+        )
         return hidden, [hidden, carry]
 
     def get_config(self) -> dict[str, Any]:

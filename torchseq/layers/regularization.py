@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from torchseq.layers.layer import InputSpec, Layer
+from torchseq.utils.integers import int_or_none, is_int
 
 __all__ = ["Dropout"]
 
@@ -48,12 +49,12 @@ class Dropout(Layer):
         if not 0 <= rate < 1:
             raise ValueError(f"Dropout: rate must be in [0, 1), received: rate={rate}")
         noise_shape = _standardize_noise_shape(noise_shape)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        if seed is not None and not is_int(seed):
             raise TypeError(f"Dropout: seed must be an int or None, received: seed={seed!r}")
         super().__init__(**kwargs)
         self.rate = rate
         self.noise_shape = noise_shape
-        self.seed = seed
+        self.seed = int_or_none(seed)
         self.supports_masking = True
         self._generators: dict[torch.device, torch.Generator] = {}
 
@@ -116,13 +117,13 @@ def _standardize_noise_shape(noise_shape: Any) -> tuple[int | None, ...] | None:
     if noise_shape is None:
         return None
     if not isinstance(noise_shape, (tuple, list, torch.Size)) or not all(
-        dim is None or (isinstance(dim, int) and not isinstance(dim, bool)) for dim in noise_shape
+        dim is None or is_int(dim) for dim in noise_shape
     ):
         raise TypeError(
             "Dropout: noise_shape must be a tuple of ints and None, received: "
             f"noise_shape={noise_shape!r}"
         )
-    noise_shape = tuple(noise_shape)
+    noise_shape = tuple(int_or_none(dim) for dim in noise_shape)
     if any(dim is not None and dim <= 0 for dim in noise_shape):
         raise ValueError(
             "Dropout: noise_shape entries must be positive ints or None, received: "

@@ -14,6 +14,7 @@ import torch
 from torchseq import config
 from torchseq.layers.layer import InputSpec, Layer
 from torchseq.layers.symbolic import KerasTensor
+from torchseq.utils.integers import is_int
 
 __all__ = ["Flatten", "Permute", "RepeatVector", "Reshape"]
 
@@ -169,14 +170,14 @@ class RepeatVector(_ShapeLayer):
     """
 
     def __init__(self, n: int, **kwargs: Any) -> None:
-        if isinstance(n, bool) or not isinstance(n, int):
+        if not is_int(n):
             raise TypeError(
                 f"RepeatVector: n must be an int, received: n={n!r} of type {type(n).__name__}"
             )
         if n <= 0:
             raise ValueError(f"RepeatVector: n must be a positive integer, received: n={n}")
         super().__init__(**kwargs)
-        self.n = n
+        self.n = int(n)
         self.input_spec = InputSpec(ndim=2)
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -190,16 +191,16 @@ class RepeatVector(_ShapeLayer):
 
 
 def _standardize_target_shape(target_shape: Any) -> tuple[int, ...]:
-    if isinstance(target_shape, int) and not isinstance(target_shape, bool):
+    if is_int(target_shape):
         target_shape = (target_shape,)
     if not isinstance(target_shape, (tuple, list, torch.Size)) or not all(
-        isinstance(dim, int) and not isinstance(dim, bool) for dim in target_shape
+        is_int(dim) for dim in target_shape
     ):
         raise TypeError(
             "Reshape: target_shape must be a tuple of ints, received: "
             f"target_shape={target_shape!r}"
         )
-    target_shape = tuple(target_shape)
+    target_shape = tuple(int(dim) for dim in target_shape)
     if any(dim < -1 for dim in target_shape) or target_shape.count(-1) > 1:
         raise ValueError(
             "Reshape: target_shape must hold non-negative ints and at most one -1 (a size "
@@ -210,10 +211,10 @@ def _standardize_target_shape(target_shape: Any) -> tuple[int, ...]:
 
 def _standardize_dims(dims: Any) -> tuple[int, ...]:
     if not isinstance(dims, (tuple, list)) or not all(
-        isinstance(dim, int) and not isinstance(dim, bool) for dim in dims
+        is_int(dim) for dim in dims
     ):
         raise TypeError(f"Permute: dims must be a tuple of ints, received: dims={dims!r}")
-    dims = tuple(dims)
+    dims = tuple(int(dim) for dim in dims)
     if sorted(dims) != list(range(1, len(dims) + 1)):
         raise ValueError(
             "Permute: dims must be a permutation of 1..n, the non-batch axes counted from 1 "

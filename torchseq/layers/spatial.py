@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torchseq import config
 from torchseq.layers.layer import InputSpec
 from torchseq.layers.reshaping import _ShapeLayer
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "Cropping1D",
@@ -466,14 +467,10 @@ class UpSampling3D(_UpSampling):
 # ---------------------------------------------------------------------- argument checks
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _standardize_pair(layer: str, argument: str, value: Any) -> tuple[int, int]:
     """An int ``n`` gives ``(n, n)``; a pair of ints is kept. Entries must be >= 0."""
-    pair = (value, value) if _is_int(value) else value
-    if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(map(_is_int, pair)):
+    pair = (value, value) if is_int(value) else value
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(map(is_int, pair)):
         raise TypeError(
             f"{layer}: {argument} must be an int or a pair of ints (before, after), "
             f"received: {argument}={value!r}"
@@ -482,14 +479,14 @@ def _standardize_pair(layer: str, argument: str, value: Any) -> tuple[int, int]:
         raise ValueError(
             f"{layer}: {argument} must be non-negative, received: {argument}={value!r}"
         )
-    return tuple(pair)
+    return tuple(int(entry) for entry in pair)
 
 
 def _standardize_pairs(layer: str, argument: str, value: Any, rank: int) -> tuple:
     """One ``(before, after)`` pair per spatial axis, from Keras's spellings."""
     if rank == 1:
         return (_standardize_pair(layer, argument, value),)
-    if _is_int(value):
+    if is_int(value):
         return (_standardize_pair(layer, argument, value),) * rank
     if not isinstance(value, (tuple, list)) or len(value) != rank:
         raise TypeError(
@@ -504,14 +501,14 @@ def _standardize_pairs(layer: str, argument: str, value: Any, rank: int) -> tupl
 
 def _standardize_factors(layer: str, size: Any, rank: int) -> tuple[int, ...]:
     """``size`` as one positive int per spatial axis."""
-    factors = (size,) * rank if _is_int(size) else size
+    factors = (size,) * rank if is_int(size) else size
     if (
         not isinstance(factors, (tuple, list))
         or len(factors) != rank
-        or not all(map(_is_int, factors))
+        or not all(map(is_int, factors))
     ):
         expected = "an int" if rank == 1 else f"an int or a tuple of {rank} ints"
         raise TypeError(f"{layer}: size must be {expected}, received: size={size!r}")
     if min(factors) <= 0:
         raise ValueError(f"{layer}: size must be positive, received: size={size!r}")
-    return tuple(factors)
+    return tuple(int(factor) for factor in factors)

@@ -9,6 +9,7 @@ import torch
 from torchseq import config, initializers
 from torchseq.layers.layer import InputSpec, Layer
 from torchseq.layers.wrappers import Wrapper
+from torchseq.utils.integers import is_int
 from torchseq.utils.layouts import Layout, to_keras, to_stored
 
 __all__ = ["SpectralNormalization"]
@@ -44,7 +45,7 @@ class SpectralNormalization(Wrapper):
     """
 
     def __init__(self, layer: Layer, power_iterations: int = 1, **kwargs: Any) -> None:
-        if isinstance(power_iterations, bool) or not isinstance(power_iterations, int):
+        if not is_int(power_iterations):
             raise TypeError(
                 "SpectralNormalization: power_iterations must be a positive integer, received: "
                 f"power_iterations={power_iterations!r}"
@@ -55,7 +56,7 @@ class SpectralNormalization(Wrapper):
                 f"power_iterations={power_iterations}"
             )
         super().__init__(layer, **kwargs)
-        self.power_iterations = power_iterations
+        self.power_iterations = int(power_iterations)
         self._kernel_name = next(
             (
                 name

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 
 from torchseq import config
@@ -21,7 +22,20 @@ from torchseq.utils import tree
 if TYPE_CHECKING:
     from torchseq.layers.layer import Layer
 
-__all__ = ["KerasTensor", "Node", "infer_output_spec", "is_symbolic"]
+__all__ = [
+    "STRING",
+    "KerasTensor",
+    "Node",
+    "infer_output_spec",
+    "is_string",
+    "is_string_array",
+    "is_symbolic",
+]
+
+# The dtype of symbolic string inputs. Torch has no string tensors: such an input carries
+# numpy string arrays on the host until a string layer turns them into tensors, and its
+# KerasTensor has no torch dtype.
+STRING = "string"
 
 
 class KerasTensor:
@@ -32,13 +46,14 @@ class KerasTensor:
 
     Args:
         shape: The full shape, batch dimension first; ``None`` marks an unknown size.
-        dtype: A torch dtype or a Keras dtype name.
+        dtype: A torch dtype or a Keras dtype name; ``"string"`` for host strings (then
+            ``torch_dtype`` is ``None``).
         name: Optional name (an ``Input``'s tensor takes its layer's name).
     """
 
     def __init__(self, shape: tuple, dtype: Any = None, name: str | None = None) -> None:
         self.shape = tuple(None if dim is None else int(dim) for dim in shape)
-        self.torch_dtype = config.standardize_dtype(dtype)
+        self.torch_dtype = None if dtype == STRING else config.standardize_dtype(dtype)
         self.name = name
         self.node: Node | None = None
         self.tensor_index = 0
@@ -46,7 +61,7 @@ class KerasTensor:
     @property
     def dtype(self) -> str:
         """The Keras dtype name, e.g. ``"float32"`` (``torch_dtype`` is the torch dtype)."""
-        return config.dtype_name(self.torch_dtype)
+        return STRING if self.torch_dtype is None else config.dtype_name(self.torch_dtype)
 
     @property
     def ndim(self) -> int:
@@ -157,14 +172,20 @@ for _name, _op, _reflects in (
 
 
 class Node:
-    """One call of ``layer`` on symbolic arguments, and the symbolic outputs it produced."""
+    """One call of ``layer`` on symbolic arguments, and the symbolic outputs it produced.
+
+    Raises:
+        TypeError: A string input reaches a layer that does not take strings.
+    """
 
     def __init__(self, layer: Layer, args: tuple, kwargs: dict, outputs: Any) -> None:
+        input_tensors = [t for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor)]
+        _check_string_inputs(layer, input_tensors)
         self.layer = layer
         self.call_args = args
         self.call_kwargs = kwargs
         self.outputs = outputs
-        self.input_tensors = [t for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor)]
+        self.input_tensors = input_tensors
         self.output_tensors = tree.flatten(outputs)
         for index, tensor in enumerate(self.output_tensors):
             tensor.node = self
@@ -183,6 +204,38 @@ class Node:
         """Forget this node: its layer no longer lists it."""
         if self in self.layer._inbound_nodes:
             self.layer._inbound_nodes.remove(self)
+
+
+def _check_string_inputs(layer: Layer, tensors: list[KerasTensor]) -> None:
+    """Refuse string inputs for layers that cannot take them; host-data layers
+    (``_takes_strings``) and models fed strings can."""
+    if not any(is_string(t) for t in tensors) or getattr(layer, "_takes_strings", False):
+        return
+    graph = getattr(layer, "_graph", None)
+    if graph is not None and any(is_string(t) for t in graph.inputs):
+        return
+    raise TypeError(
+        f"Layer {layer.name!r} ({type(layer).__name__}) received a string input; torch has no "
+        "string tensors. Expected strings to go first into a layer that takes them "
+        "(TextVectorization, StringLookup, Hashing, HashedCrossing), which turns them "
+        "into tensors"
+    )
+
+
+def is_string(leaf: Any) -> bool:
+    """Whether ``leaf`` is a symbolic string input (a :class:`KerasTensor` of dtype string)."""
+    return isinstance(leaf, KerasTensor) and leaf.torch_dtype is None
+
+
+def is_string_array(value: Any) -> bool:
+    """Whether ``value`` is a numpy array of strings (str, bytes, or objects holding them):
+    the data of a string input, which stays on the host."""
+    if not isinstance(value, np.ndarray):
+        return False
+    if value.dtype.kind in "US":
+        return True
+    flat = value.reshape(-1)
+    return value.dtype.kind == "O" and flat.size > 0 and isinstance(flat[0], (str, bytes))
 
 
 def is_symbolic(structure: Any) -> bool:

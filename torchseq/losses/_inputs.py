@@ -14,7 +14,9 @@ __all__ = [
     "as_prediction",
     "as_tensor",
     "check_axis",
+    "check_class_labels",
     "check_number",
+    "class_label_error",
     "prediction_pair",
 ]
 
@@ -42,6 +44,69 @@ def as_labels(y_true: Any, device: torch.device) -> torch.Tensor:
     """int64 labels on ``device``, as torch's kernels take them; float labels are truncated."""
     labels = y_true if isinstance(y_true, torch.Tensor) else torch.as_tensor(y_true)
     return labels.to(device=device, dtype=torch.long)
+
+
+def check_class_labels(
+    y_true: Any, num_classes: int, what: str, *, ignore_class: int | None = None
+) -> None:
+    """Refuse labels that are not whole numbers, or not in ``[0, num_classes)``.
+
+    Only where checking is cheap and reads nothing back from a device: labels given as
+    arrays or Python numbers, and float labels in a CPU tensor, outside
+    ``torch.compile``. Integer tensors are left to the kernel (whose out-of-range error
+    the caller explains on the CPU; on an accelerator it fails there), so a training
+    step never waits on a check.
+
+    Args:
+        y_true: The labels as given.
+        num_classes: The number of classes in ``y_pred``.
+        what: The loss or metric, for the message.
+        ignore_class: A label allowed outside the range (it is masked out).
+
+    Raises:
+        ValueError: Naming the first bad label, the number of classes and ``what``.
+    """
+    if torch.compiler.is_compiling():
+        return
+    if isinstance(y_true, torch.Tensor):
+        if y_true.device.type != "cpu" or not y_true.is_floating_point():
+            return
+        labels = y_true.detach()
+    else:
+        try:
+            labels = torch.as_tensor(y_true)
+        except (TypeError, ValueError, RuntimeError):
+            return  # not numbers: the conversion that follows says so
+    if labels.numel() == 0 or labels.dtype == torch.bool or labels.is_complex():
+        return
+    if labels.is_floating_point():
+        fractional = labels[labels != torch.floor(labels)]
+        if fractional.numel():
+            raise ValueError(
+                f"{what} expects integer class labels, received: label {fractional[0].item()} "
+                "(a float that is not a whole number; class labels are not truncated)"
+            )
+    error = class_label_error(labels, num_classes, what, ignore_class=ignore_class)
+    if error is not None:
+        raise error
+
+
+def class_label_error(
+    labels: torch.Tensor, num_classes: int, what: str, *, ignore_class: int | None = None
+) -> ValueError | None:
+    """The error for the first label outside ``[0, num_classes)`` (reads ``labels``)."""
+    outside = (labels < 0) | (labels >= num_classes)
+    if ignore_class is not None:
+        outside &= labels != ignore_class
+    found = labels[outside]
+    if not found.numel():
+        return None
+    label = found[0].item()
+    label = int(label) if float(label).is_integer() else label
+    return ValueError(
+        f"{what} expects integer class labels in [0, {num_classes}) ({num_classes} classes "
+        f"in y_pred), received: label {label}"
+    )
 
 
 def prediction_pair(y_true: Any, y_pred: Any) -> tuple[torch.Tensor, torch.Tensor]:

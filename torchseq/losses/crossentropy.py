@@ -19,6 +19,7 @@ from torchseq.losses._inputs import (
     as_labels,
     as_prediction,
     check_axis,
+    check_class_labels,
     check_number,
     prediction_pair,
 )
@@ -163,8 +164,8 @@ def sparse_categorical_crossentropy(
 
     Args:
         y_true: Integer labels, shaped like ``y_pred`` without its class axis (a
-            trailing size-1 class axis is accepted too). Float labels are truncated here;
-            ``fit`` and ``evaluate`` refuse labels that are not whole numbers.
+            trailing size-1 class axis is accepted too). Float labels must be whole
+            numbers.
         y_pred: Probabilities (renormalised, then clipped), or logits with
             ``from_logits=True``.
         from_logits: Whether ``y_pred`` holds logits. Defaults to ``False``.
@@ -172,9 +173,19 @@ def sparse_categorical_crossentropy(
             mean: the result carries a ``_keras_mask`` that the loss classes and
             the reductions honour. Defaults to ``None``.
         axis: The class axis of ``y_pred``. Defaults to ``-1``.
+
+    Raises:
+        ValueError: For labels that are not whole numbers or not in ``[0, num_classes)``
+            (checked where the labels are in host memory; on an accelerator torch's
+            kernel fails instead), or shapes that do not fit.
     """
     check_axis(axis)
     y_pred = as_prediction(y_pred)
+    if y_pred.ndim >= 1:
+        check_class_labels(
+            y_true, y_pred.shape[axis], "sparse_categorical_crossentropy",
+            ignore_class=ignore_class,
+        )  # fmt: skip
     labels = as_labels(y_true, y_pred.device)
     if y_pred.ndim < 1:
         raise ValueError(

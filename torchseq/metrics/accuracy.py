@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from torchseq import config
+from torchseq.losses._inputs import check_class_labels, class_label_error
 from torchseq.metrics.metric import MeanMetricWrapper, squeeze_or_expand_to_same_rank
 
 __all__ = [
@@ -98,7 +99,16 @@ def sparse_top_k_categorical_accuracy(
     instead of scores, and a hit is a label among its first ``k`` entries.
     """
     if not from_sorted_ids:
-        return _in_top_k(y_true.to(torch.int32), y_pred, k)
+        what = "sparse_top_k_categorical_accuracy"
+        if y_pred.ndim >= 1:
+            check_class_labels(y_true, y_pred.shape[-1], what)
+        try:
+            return _in_top_k(y_true.to(torch.int32), y_pred, k)
+        except RuntimeError as error:  # a CPU gather out of range; CUDA asserts instead
+            explained = class_label_error(torch.as_tensor(y_true), y_pred.shape[-1], what)
+            if explained is None:
+                raise
+            raise explained from error
     labels = y_true.to(y_pred.dtype)
     original_shape = labels.shape
     labels = labels.reshape(-1)

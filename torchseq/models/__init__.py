@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from torchseq._excluded import missing_attribute
 from torchseq.models.cloning import clone_model
 from torchseq.models.model import Model, model_from_json
 from torchseq.models.sequential import Sequential, SequentialModel
@@ -24,4 +25,4 @@ def __getattr__(name: str) -> Any:
         from torchseq import saving
 
         return getattr(saving, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    raise missing_attribute(__name__, name)

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import torch
 from torch import nn
 
 from torchseq.layers import subclass_config
 from torchseq.layers.layer import Layer, with_keras_mask
 from torchseq.layers.operation import Operation
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
-from torchseq.layers.symbolic import KerasTensor
+from torchseq.layers.symbolic import KerasTensor, is_string_array
 from torchseq.models import functional_config
 from torchseq.models.graph import Graph
 from torchseq.models.layer_list import LayerList
@@ -212,7 +213,20 @@ class Model(Trainer, Layer):
         values = self._flatten_inputs(inputs)
         if mask is not None:
             values = with_keras_mask(values, tree.flatten(mask))
+        if any(is_string_array(value) for value in values):
+            return self._pack_outputs(self._graph.run(values, self._run_on_strings))
         return self._pack_outputs(self._graph.run(values))
+
+    def _run_on_strings(self, layer: Layer, args: tuple, kwargs: dict) -> Any:
+        """One node of a model fed strings: the tensors a string layer makes on the host
+        move to the model's device, where the layers after it compute."""
+        outputs = layer(*args, **kwargs)
+        if not any(is_string_array(leaf) for leaf in tree.flatten(args)):
+            return outputs
+        device = self._device()
+        return tree.map_structure(
+            lambda leaf: leaf.to(device) if isinstance(leaf, torch.Tensor) else leaf, outputs
+        )
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
         if self._graph is None:
@@ -252,6 +266,19 @@ class Model(Trainer, Layer):
         if any(isinstance(value, np.ndarray) for value in flat):
             flat = self._convert_inputs(flat)  # the Inputs' dtypes (utils.conversion's rule)
         return flat
+
+    def _convert_inputs(self, inputs: Any) -> Any:
+        """numpy data cast to the Inputs' dtypes; string arrays stay numpy on the host (torch
+        has no string tensors) for the model's first string layer to convert."""
+        if not any(is_string_array(leaf) for leaf in tree.flatten(inputs)):
+            return super()._convert_inputs(inputs)
+        held = tree.map_structure(
+            lambda leaf: _HostStrings(leaf) if is_string_array(leaf) else leaf, inputs
+        )
+        converted = super()._convert_inputs(held)
+        return tree.map_structure(
+            lambda leaf: leaf.array if isinstance(leaf, _HostStrings) else leaf, converted
+        )
 
     def _pack_outputs(self, values: list[Any]) -> Any:
         leaves = iter(values)
@@ -426,3 +453,12 @@ def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = No
             f"{str(json_string)[:80]!r} ({error})"
         ) from error
     return deserialize_layer(config, custom_objects, owner="model_from_json")
+
+
+class _HostStrings:
+    """A string array held aside while the other inputs are converted to tensors."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array

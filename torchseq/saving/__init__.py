@@ -7,6 +7,9 @@ unpickles and never imports what a file names: classes are torchseq's public one
 registered with :func:`register_keras_serializable`, or given as ``custom_objects``.
 """
 
+from typing import Any
+
+from torchseq._excluded import missing_attribute
 from torchseq.saving.object_registration import (
     CustomObjectScope,
     custom_object_scope,
@@ -32,3 +35,7 @@ __all__ = [
     "save_weights",
     "serialize_keras_object",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    raise missing_attribute(__name__, name)

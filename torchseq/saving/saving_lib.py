@@ -1,8 +1,10 @@
 """Keras 3's ``.keras`` archive and ``.weights.h5`` file: writing and reading.
 
 A ``.keras`` file is a zip holding ``metadata.json``, ``config.json`` (the serialized model,
-with its ``build_config`` and ``compile_config``) and ``model.weights.h5`` (the weights and
-optimizer variables in Keras's HDF5 layout, see ``weights_file``). Every write goes to a
+with its ``build_config`` and ``compile_config``), ``model.weights.h5`` (the weights and
+optimizer variables in Keras's HDF5 layout, see ``weights_file``) and ``assets/``: the files
+layers write with ``save_assets`` (an adapted lookup layer's ``vocabulary.txt``) under the
+layer's path in the weights tree, ``assets/layers/string_lookup/vocabulary.txt``. Every write goes to a
 temporary file beside the target and is moved over it in one step; reading checks the whole
 archive and never unpickles or imports anything the file names.
 """
@@ -13,7 +15,9 @@ import datetime
 import io
 import json
 import os
+import tempfile
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import h5py
@@ -21,6 +25,7 @@ import h5py
 from torchseq.layers.layer import Layer
 from torchseq.saving import serialization_lib
 from torchseq.saving.archive import weights_offset, write_archive
+from torchseq.saving.object_tree import state_entries
 from torchseq.saving.weights_file import read_weights, write_weights
 from torchseq.utils.file_io import atomic_write
 
@@ -74,10 +79,12 @@ def save_model(model: Layer, filepath: Any, overwrite: bool = True, **kwargs: An
         }
     )
 
+    assets = _asset_members(model)
+
     def write(temp_path: str) -> None:
         write_archive(
             temp_path,
-            [(_METADATA, metadata.encode()), (_CONFIG, config_json.encode())],
+            [(_METADATA, metadata.encode()), (_CONFIG, config_json.encode()), *assets],
             _WEIGHTS,
             lambda root: write_weights(root, model, include_optimizer=include_optimizer),
         )
@@ -111,19 +118,20 @@ def load_model(
         with zipfile.ZipFile(path, "r") as archive:
             config = _read_config(archive, path)
             weights = _weights_source(archive, path)
+            if not compile:
+                config.pop("compile_config", None)
+            model = serialization_lib.deserialize_keras_object(
+                config, custom_objects=custom_objects, safe_mode=safe_mode
+            )
+            if not isinstance(model, Layer):
+                raise ValueError(  # noqa: TRY004 - a file's content, not an argument, is wrong
+                    f"load_model: {path!r} does not describe a model, it gives {model!r}"
+                )
+            _load_assets(model, archive, path)
     except zipfile.BadZipFile as error:
         raise ValueError(
             f"load_model: {path!r} is not a .keras archive (not a readable zip file: {error})"
         ) from error
-    if not compile:
-        config.pop("compile_config", None)
-    model = serialization_lib.deserialize_keras_object(
-        config, custom_objects=custom_objects, safe_mode=safe_mode
-    )
-    if not isinstance(model, Layer):
-        raise ValueError(  # noqa: TRY004 - a file's content, not an argument, is wrong
-            f"load_model: {path!r} does not describe a model, it gives {model!r}"
-        )
     with _open_h5(weights, f"{path}:{_WEIGHTS}") as root:
         read_weights(root, model, source=f"{path}:{_WEIGHTS}", load_optimizer=compile)
     return model
@@ -168,6 +176,61 @@ def load_weights(model: Layer, filepath: Any, skip_mismatch: bool = False) -> No
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _asset_owners(model: Layer, method: str) -> Iterator[tuple[str, Layer]]:
+    """``(path, layer)`` for each layer of ``model`` that has ``method`` (``save_assets`` /
+    ``load_assets``), at its path in Keras's object tree (the weights file's)."""
+    seen: set[int] = set()
+    for entry in state_entries(model):
+        owner = entry.owner
+        if id(owner) in seen or not callable(getattr(owner, method, None)):
+            continue
+        seen.add(id(owner))
+        yield entry.path, owner
+
+
+def _asset_members(model: Layer) -> list[tuple[str, bytes]]:
+    """The files each layer writes with ``save_assets``, as ``(member name, bytes)``."""
+    members = []
+    with tempfile.TemporaryDirectory() as root:
+        for index, (path, layer) in enumerate(_asset_owners(model, "save_assets")):
+            directory = os.path.join(root, str(index))
+            os.mkdir(directory)
+            layer.save_assets(directory)
+            for name in sorted(os.listdir(directory)):
+                file_path = os.path.join(directory, name)
+                if os.path.isfile(file_path):
+                    with open(file_path, "rb") as file:
+                        members.append((_asset_name(path, name), file.read()))
+    return members
+
+
+def _load_assets(model: Layer, archive: zipfile.ZipFile, path: str) -> None:
+    """Give each layer with ``load_assets`` the files stored under its path in ``assets/``
+    (only the files directly there, each copied out under its own base name)."""
+    names = set(archive.namelist())
+    for layer_path, layer in _asset_owners(model, "load_assets"):
+        prefix = _asset_name(layer_path, "")
+        files = sorted(n for n in names if n.startswith(prefix) and _is_file_name(n[len(prefix) :]))
+        if not files:
+            continue
+        with tempfile.TemporaryDirectory() as directory:
+            for name in files:
+                data = _read_member(archive, name, path, limit=_MAX_JSON_BYTES)
+                with open(os.path.join(directory, name[len(prefix) :]), "wb") as file:
+                    file.write(data)
+            layer.load_assets(directory)
+
+
+def _is_file_name(name: str) -> bool:
+    """Whether ``name`` names a file directly in a folder (no sub-path, no ``..``)."""
+    return name not in ("", ".", "..") and "/" not in name and "\\" not in name
+
+
+def _asset_name(layer_path: str, file_name: str) -> str:
+    return f"{_ASSETS}{layer_path}/{file_name}" if layer_path else f"{_ASSETS}{file_name}"
+
 
 
 def _weights_source(archive: zipfile.ZipFile, path: str) -> str | io.BytesIO:

@@ -11,7 +11,9 @@ model's float dtype (the rule of :mod:`torchseq.utils.conversion`), ``class_weig
 the data moves to the device (on CUDA: all of it when it fits in half the free memory,
 otherwise it stays in pinned host memory and each batch is copied with ``non_blocking``).
 Then each epoch costs one ``torch.randperm`` and each step one slice or one ``index_select``
-per array.
+per array. Numpy string arrays (the data of an ``Input(dtype="string")``) stay numpy on the
+host, batched by numpy indexing: torch has no string tensors, so the model's first string
+layer turns each batch into tensors.
 
 Example:
     >>> import numpy as np
@@ -31,6 +33,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, IterableDataset, Sampler
 
+from torchseq.layers.symbolic import is_string_array
 from torchseq.training.data_sources import (
     Batch,
     BatchConverter,
@@ -315,10 +318,21 @@ class ArrayAdapter(DataAdapter):
 
     def _slice(self, start: int) -> Batch:
         stop = start + self.batch_size
-        return _map_arrays(lambda t: self._deliver(t[start:stop]), self._data)
+        return _map_arrays(
+            lambda t: t[start:stop] if _is_host(t) else self._deliver(t[start:stop]), self._data
+        )
 
     def _gather(self, indices: torch.Tensor) -> Batch:
-        return _map_arrays(lambda t: self._take(t, indices), self._data)
+        host_indices: list[np.ndarray] = []
+
+        def take(array: Any) -> Any:
+            if not _is_host(array):
+                return self._take(array, indices)
+            if not host_indices:
+                host_indices.append(indices.cpu().numpy())
+            return array[host_indices[0]]
+
+        return _map_arrays(take, self._data)
 
     def _take(self, tensor: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
         if not self._streamed:
@@ -367,21 +381,31 @@ def _place(data: Batch, device: torch.device | None) -> tuple[Batch, torch.devic
 
     ``streamed`` means the data stays in (pinned) host memory and batches are copied over.
     """
-    leaves = [leaf for leaf in tree.flatten(data) if leaf is not None]
+    leaves = [leaf for leaf in tree.flatten(data) if leaf is not None and not _is_host(leaf)]
     if device is None:
-        device = leaves[0].device
+        device = leaves[0].device if leaves else torch.device("cpu")
     elif device.type == "cuda" and device.index is None:
         device = torch.device("cuda", torch.cuda.current_device())
     pending = sum(leaf.numel() * leaf.element_size() for leaf in leaves if leaf.device != device)
     if device.type == "cpu" or _fits_on_device(pending, device):
-        return _map_arrays(lambda t: t.to(device), data), device, False
+        return _map_tensors(lambda t: t.to(device), data), device, False
     pin = device.type == "cuda"
-    return _map_arrays(lambda t: _to_host(t, pin=pin), data), device, True
+    return _map_tensors(lambda t: _to_host(t, pin=pin), data), device, True
 
 
 def _map_arrays(fn: Callable[[Any], Any], structure: Any) -> Any:
     """``fn`` on every array of a nested structure, passing ``None`` through."""
     return tree.map_structure(lambda leaf: None if leaf is None else fn(leaf), structure)
+
+
+def _map_tensors(fn: Callable[[torch.Tensor], Any], structure: Any) -> Any:
+    """``fn`` on every tensor of a nested structure; host string arrays and ``None`` pass."""
+    return _map_arrays(lambda leaf: leaf if _is_host(leaf) else fn(leaf), structure)
+
+
+def _is_host(array: Any) -> bool:
+    """Whether ``array`` is host data that stays numpy: strings (see ``is_string_array``)."""
+    return isinstance(array, np.ndarray)
 
 
 def _fits_on_device(num_bytes: int, device: torch.device) -> bool:
@@ -432,6 +456,8 @@ def _tensor_or_none(
 ) -> torch.Tensor | None:
     if value is None:
         return None
+    if is_string_array(value):
+        return value
     return to_tensor(value, dtype, float_dtype=float_dtype, what=what)
 
 

@@ -22,6 +22,7 @@ import torch
 from torch.utils.data import DataLoader, IterableDataset
 
 from torchseq import config
+from torchseq.layers.symbolic import is_string_array
 from torchseq.utils import tree
 from torchseq.utils.conversion import as_numpy, convert_inputs, to_tensor
 from torchseq.utils.sequence import PyDataset
@@ -190,9 +191,9 @@ class BatchConverter:
             sample_weight = combine_weights(sample_weight, class_weights_for(y, self._class_weight))
         return x, y, sample_weight
 
-    def _to_device(self, value: Any, dtype: torch.dtype | None) -> torch.Tensor | None:
-        if value is None:
-            return None
+    def _to_device(self, value: Any, dtype: torch.dtype | None) -> Any:
+        if value is None or is_string_array(value):  # strings stay numpy, on the host
+            return value
         if isinstance(value, (numbers.Number, np.generic)):  # a scalar in a batch: a 0-d array
             value = np.asarray(value)
         tensor = to_tensor(value, dtype, float_dtype=self._float_dtype, what="a batch")

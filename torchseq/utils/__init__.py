@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from torchseq._excluded import missing_attribute
 from torchseq.config import (
     disable_interactive_logging,
     enable_interactive_logging,
@@ -14,9 +15,11 @@ from torchseq.utils.config_dict import Config
 from torchseq.utils.data_packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from torchseq.utils.dataset_utils import split_dataset
 from torchseq.utils.file_utils import get_file
+from torchseq.utils.history_plot import plot_history
 from torchseq.utils.image_dataset import image_dataset_from_directory
 from torchseq.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from torchseq.utils.keras_tensors import get_source_inputs, is_keras_tensor
+from torchseq.utils.model_visualization import model_to_dot, plot_model
 from torchseq.utils.naming import clear_session
 from torchseq.utils.numerical_utils import normalize, to_categorical
 from torchseq.utils.progbar import Progbar
@@ -61,9 +64,12 @@ __all__ = [
     "is_interactive_logging_enabled",
     "is_keras_tensor",
     "load_img",
+    "model_to_dot",
     "normalize",
     "pack_x_y_sample_weight",
     "pad_sequences",
+    "plot_history",
+    "plot_model",
     "register_keras_serializable",
     "save_img",
     "serialize_keras_object",
@@ -82,4 +88,4 @@ def __getattr__(name: str) -> Any:
     # name of a dtype, a string) here; they live in packages above this one.
     if name in _LATE_NAMES:
         return getattr(importlib.import_module(_LATE_NAMES[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    raise missing_attribute(__name__, name)

@@ -5,7 +5,9 @@ pair of ``torch.utils.data.Subset`` objects, and with ``shuffle`` a seed draws t
 permutation as Keras's ``torch.utils.data.random_split``, so the same samples land on each side. The rest of this module lists a directory of files the
 way Keras does (the same sort order, the same ``numpy.random.RandomState(seed)`` shuffle, the
 same training / validation cut), so a seed puts the same files in each subset as in Keras, and
-holds :class:`FileBatches`, the ``PyDataset`` that the directory helpers return.
+holds :class:`FileBatches`, the ``PyDataset`` that the directory helpers return, and
+:class:`FileLoader`, the ``DataLoader`` they return with ``num_workers`` (files decoded in
+worker processes).
 
 Example:
     >>> import numpy as np
@@ -24,12 +26,19 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset, Subset, TensorDataset
+from torch.utils.data import DataLoader, Dataset, Sampler, Subset, TensorDataset
 
 from torchseq.utils.io_utils import print_msg
 from torchseq.utils.sequence import PyDataset
 
-__all__ = ["FileBatches", "index_directory", "split_dataset"]
+__all__ = [
+    "FileBatches",
+    "FileLoader",
+    "check_num_workers",
+    "file_dataset",
+    "index_directory",
+    "split_dataset",
+]
 
 _LABEL_MODES = ("int", "categorical", "binary", None)
 _SUBSETS = ("training", "validation", "both", None)
@@ -307,6 +316,42 @@ def encode_labels(labels: np.ndarray, label_mode: str, num_classes: int) -> torc
     return indices.to(torch.int32)
 
 
+def check_num_workers(num_workers: Any, kwargs: dict[str, Any], what: str) -> None:
+    """Validate ``num_workers`` (worker processes, a torchseq extension) before any work."""
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError(
+            f"{what} expected num_workers to be an int >= 0 (worker processes decoding the "
+            f"files), received: num_workers={num_workers!r}"
+        )
+    if num_workers and kwargs:
+        raise ValueError(
+            f"{what} takes {sorted(kwargs)} (PyDataset threading options) only with "
+            f"num_workers=0; received them with num_workers={num_workers}"
+        )
+
+
+def file_dataset(
+    file_paths: list[str],
+    labels: torch.Tensor | None,
+    class_names: list[str] | None,
+    load: Callable[[str], Any],
+    collate: Callable[[list[Any]], Any],
+    *,
+    batch_size: int | None,
+    shuffle: bool,
+    seed: int | None,
+    num_workers: int,
+    **kwargs: Any,
+) -> FileBatches | FileLoader:
+    """A :class:`FileBatches`, or with ``num_workers > 0`` a :class:`FileLoader`."""
+    options = {"batch_size": batch_size, "shuffle": shuffle, "seed": seed}
+    if num_workers:
+        return FileLoader(
+            file_paths, labels, class_names, load, collate, num_workers=num_workers, **options
+        )
+    return FileBatches(file_paths, labels, class_names, load, collate, **options, **kwargs)
+
+
 class FileBatches(PyDataset):
     """Batches of samples loaded from files, with their labels; a ``PyDataset``.
 
@@ -429,3 +474,108 @@ class MappedBatches(PyDataset):
     def map(self, function: Callable[..., Any]) -> MappedBatches:
         """Another function applied after this one."""
         return MappedBatches(self, function)
+
+
+class FileLoader(DataLoader):
+    """The batches of :class:`FileBatches`, read and decoded in worker processes.
+
+    What the ``*_dataset_from_directory`` helpers return for ``num_workers > 0`` (a
+    torchseq extension): a ``torch.utils.data.DataLoader`` whose ``num_workers`` processes
+    each load and decode whole files, in the same batches and the same sample order epoch
+    by epoch as the ``FileBatches`` made from the same arguments. ``fit`` / ``evaluate`` /
+    ``predict`` take it directly, and iterating it again starts the next epoch.
+
+    Attributes:
+        file_paths: The files, in the order of the first epoch.
+        class_names: The class names (label order), or ``None`` without labels.
+    """
+
+    def __init__(
+        self,
+        file_paths: list[str],
+        labels: torch.Tensor | None,
+        class_names: list[str] | None,
+        load: Callable[[str], Any],
+        collate: Callable[[list[Any]], Any],
+        *,
+        batch_size: int | None,
+        shuffle: bool,
+        seed: int | None,
+        num_workers: int,
+    ) -> None:
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1:
+            raise ValueError(
+                f"expected num_workers to be a positive int, received: num_workers={num_workers!r}"
+            )
+        if batch_size is not None and (isinstance(batch_size, bool) or batch_size < 1):
+            raise ValueError(f"expected batch_size >= 1 or None, received: batch_size={batch_size}")
+        self.file_paths = list(file_paths)
+        self.class_names = class_names
+        super().__init__(
+            _FileSamples(self.file_paths, load),
+            batch_sampler=_FileOrder(len(self.file_paths), batch_size, shuffle, seed),
+            collate_fn=_FileCollate(collate, labels, unbatched=batch_size is None),
+            num_workers=num_workers,
+            persistent_workers=True,  # the order lives in the sampler, not in the workers
+        )
+
+
+class _FileSamples(Dataset):
+    """Sample ``i``: file ``i`` decoded by ``load``, with its index (for its label)."""
+
+    def __init__(self, file_paths: list[str], load: Callable[[str], Any]) -> None:
+        self.file_paths = file_paths
+        self.load = load
+
+    def __len__(self) -> int:
+        return len(self.file_paths)
+
+    def __getitem__(self, index: int) -> tuple[Any, int]:
+        return self.load(self.file_paths[index]), index
+
+
+class _FileOrder(Sampler[list[int]]):
+    """The sample indices of each batch, in :class:`FileBatches`'s order: the stored order
+    first, then (with ``shuffle``) a new seeded permutation every epoch."""
+
+    def __init__(self, count: int, batch_size: int | None, shuffle: bool, seed: int | None) -> None:
+        self._count = count
+        self._batch_size = batch_size or 1
+        self._shuffle = shuffle
+        self._order = torch.arange(count)
+        self._generator = torch.Generator()
+        if seed is None:
+            self._generator.seed()
+        else:
+            self._generator.manual_seed(seed)
+
+    def __len__(self) -> int:
+        return math.ceil(self._count / self._batch_size)
+
+    def __iter__(self) -> Any:
+        order = self._order.tolist()
+        if self._shuffle:
+            self._order = torch.randperm(self._count, generator=self._generator)
+        for start in range(0, self._count, self._batch_size):
+            yield order[start : start + self._batch_size]
+
+
+class _FileCollate:
+    """Decoded samples into a batch (``x`` or ``(x, y)``), run in the worker processes."""
+
+    def __init__(
+        self, collate: Callable[[list[Any]], Any], labels: torch.Tensor | None, unbatched: bool
+    ) -> None:
+        self.collate = collate
+        self.labels = labels
+        self.unbatched = unbatched
+
+    def __call__(self, samples: list[tuple[Any, int]]) -> Any:
+        x = self.collate([sample for sample, _ in samples])
+        rows = [row for _, row in samples]
+        if self.unbatched:
+            x = x[0]
+        if self.labels is None:
+            return x
+        y = self.labels[rows]
+        return x, y[0] if self.unbatched else y

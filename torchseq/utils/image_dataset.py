@@ -23,7 +23,7 @@ import torch
 
 from torchseq import config
 from torchseq.utils import dataset_utils
-from torchseq.utils.dataset_utils import FileBatches
+from torchseq.utils.dataset_utils import FileBatches, FileLoader
 from torchseq.utils.image_utils import pil_image
 
 __all__ = ["image_dataset_from_directory"]
@@ -51,8 +51,9 @@ def image_dataset_from_directory(
     pad_to_aspect_ratio: bool = False,
     data_format: str | None = None,
     verbose: bool = True,
+    num_workers: int = 0,
     **kwargs: Any,
-) -> FileBatches | list[FileBatches]:
+) -> FileBatches | FileLoader | list[FileBatches | FileLoader]:
     """Images in ``directory`` as a batched, labelled dataset; mirrors Keras's function.
 
     With ``labels="inferred"`` every sub-directory is a class (sorted by name, or in the
@@ -84,12 +85,17 @@ def image_dataset_from_directory(
         data_format: ``"channels_last"`` or ``"channels_first"``. Defaults to ``None``:
             ``config.image_data_format()``.
         verbose: Whether to print how many files were found. Defaults to ``True``.
+        num_workers: A torchseq extension: with ``num_workers > 0`` the files are read and
+            decoded in that many worker processes, and a ``FileLoader`` (a ``DataLoader``
+            with ``class_names`` and ``file_paths``, the same batches in the same order)
+            is returned. Defaults to ``0``: decoded in this process.
         **kwargs: ``workers`` (threads decoding a batch's images), ``use_multiprocessing``
             and ``max_queue_size``, passed to the ``PyDataset``.
 
     Returns:
-        A ``FileBatches`` dataset (``class_names``, ``file_paths``), or a list of two for
-        ``subset="both"``. A batch is ``images`` or ``(images, labels)``.
+        A ``FileBatches`` dataset (``class_names``, ``file_paths``; a ``FileLoader`` with
+        ``num_workers``), or a list of two for ``subset="both"``. A batch is ``images`` or
+        ``(images, labels)``.
     """
     what = "image_dataset_from_directory"
     if label_mode is None or labels is None:
@@ -97,6 +103,7 @@ def image_dataset_from_directory(
     dataset_utils.check_directory_args(
         labels, label_mode, class_names, validation_split, subset, shuffle, seed, what
     )
+    dataset_utils.check_num_workers(num_workers, kwargs, what)
     if color_mode not in _CHANNELS:
         raise ValueError(
             f"{what} expected color_mode to be one of {list(_CHANNELS)}, "
@@ -139,7 +146,7 @@ def image_dataset_from_directory(
         data_format=config.standardize_data_format(data_format),
     )
 
-    def make(part: str | None, part_shuffle: bool) -> FileBatches:
+    def make(part: str | None, part_shuffle: bool) -> FileBatches | FileLoader:
         part_paths, part_labels = dataset_utils.take_subset(
             paths, label_array, validation_split, part
         )
@@ -152,7 +159,7 @@ def image_dataset_from_directory(
         encoded = None
         if label_mode is not None and part_labels is not None:
             encoded = dataset_utils.encode_labels(part_labels, label_mode, len(names or ()))
-        return FileBatches(
+        return dataset_utils.file_dataset(
             part_paths,
             encoded,
             names,
@@ -161,6 +168,7 @@ def image_dataset_from_directory(
             batch_size=batch_size,
             shuffle=part_shuffle,
             seed=seed,
+            num_workers=num_workers,
             **kwargs,
         )
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from torchseq.utils import dataset_utils
-from torchseq.utils.dataset_utils import FileBatches
+from torchseq.utils.dataset_utils import FileBatches, FileLoader
 
 __all__ = ["text_dataset_from_directory"]
 
@@ -42,8 +42,9 @@ def text_dataset_from_directory(
     subset: str | None = None,
     follow_links: bool = False,
     verbose: bool = True,
+    num_workers: int = 0,
     **kwargs: Any,
-) -> FileBatches | list[FileBatches]:
+) -> FileBatches | FileLoader | list[FileBatches | FileLoader]:
     """Text files in ``directory`` as a batched, labelled dataset; mirrors Keras's function.
 
     With ``labels="inferred"`` every sub-directory is a class (sorted by name, or in the
@@ -67,13 +68,17 @@ def text_dataset_from_directory(
             list); only with ``validation_split``.
         follow_links: Whether to follow symbolic links to directories. Defaults to ``False``.
         verbose: Whether to print how many files were found. Defaults to ``True``.
+        num_workers: A torchseq extension: with ``num_workers > 0`` the files are read and
+            decoded in that many worker processes, and a ``FileLoader`` (a ``DataLoader``
+            with ``class_names`` and ``file_paths``, the same batches in the same order)
+            is returned. Defaults to ``0``: decoded in this process.
         **kwargs: ``workers`` (threads reading a batch's files), ``use_multiprocessing``
             and ``max_queue_size``, passed to the ``PyDataset``.
 
     Returns:
-        A ``FileBatches`` dataset (``class_names``, ``file_paths``), or a list of two for
-        ``subset="both"``. A batch is ``texts`` or ``(texts, labels)``, ``texts`` a numpy
-        array of ``str``.
+        A ``FileBatches`` dataset (``class_names``, ``file_paths``; a ``FileLoader`` with
+        ``num_workers``), or a list of two for ``subset="both"``. A batch is ``texts`` or
+        ``(texts, labels)``, ``texts`` a numpy array of ``str``.
     """
     what = "text_dataset_from_directory"
     if label_mode is None or labels is None:
@@ -81,6 +86,7 @@ def text_dataset_from_directory(
     dataset_utils.check_directory_args(
         labels, label_mode, class_names, validation_split, subset, shuffle, seed, what
     )
+    dataset_utils.check_num_workers(num_workers, kwargs, what)
     if max_length is not None and (isinstance(max_length, bool) or max_length < 0):
         raise ValueError(
             f"{what} expected max_length >= 0 or None, received: max_length={max_length}"
@@ -96,7 +102,7 @@ def text_dataset_from_directory(
         )
     load = functools.partial(_read_text, max_length=max_length)
 
-    def make(part: str | None, part_shuffle: bool) -> FileBatches:
+    def make(part: str | None, part_shuffle: bool) -> FileBatches | FileLoader:
         part_paths, part_labels = dataset_utils.take_subset(
             paths, label_array, validation_split, part
         )
@@ -109,7 +115,7 @@ def text_dataset_from_directory(
         encoded = None
         if label_mode is not None and part_labels is not None:
             encoded = dataset_utils.encode_labels(part_labels, label_mode, len(names or ()))
-        return FileBatches(
+        return dataset_utils.file_dataset(
             part_paths,
             encoded,
             names,
@@ -118,6 +124,7 @@ def text_dataset_from_directory(
             batch_size=batch_size,
             shuffle=part_shuffle,
             seed=seed,
+            num_workers=num_workers,
             **kwargs,
         )
 

@@ -24,8 +24,12 @@ class DataLayer(Layer):
     """A layer whose ``call`` also accepts lists, scalars and numpy arrays.
 
     Subclasses say their output dtype with ``_output_dtype`` and their output shape with
-    ``compute_output_shape``; symbolic calls use both and run no computation.
+    ``compute_output_shape``; symbolic calls use both and run no computation. They may
+    be called on a symbolic string input (``Input(dtype="string")``): they validate what
+    they receive when they run.
     """
+
+    _takes_strings = True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         inputs = args[0] if args else None

@@ -10,6 +10,7 @@ import torch
 from torchseq.layers.preprocessing import _encoding
 from torchseq.layers.preprocessing._data_layer import DataLayer
 from torchseq.layers.preprocessing.index_lookup import _is_batch_iterable
+from torchseq.utils.integers import int_or_none
 
 __all__ = ["Discretization"]
 
@@ -73,7 +74,7 @@ class Discretization(DataLayer):
             )
         super().__init__(dtype=dtype, name=name, **kwargs)
         self.bin_boundaries = None if bin_boundaries is None else _float_list(bin_boundaries)
-        self.num_bins = num_bins
+        self.num_bins = int_or_none(num_bins)
         self.epsilon = float(epsilon)
         self.output_mode = output_mode
         self.sparse = False

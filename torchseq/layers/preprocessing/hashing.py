@@ -16,6 +16,7 @@ from torchseq.layers.preprocessing._hash_functions import (
     siphash64,
     unsigned_mod,
 )
+from torchseq.utils.integers import is_int
 
 __all__ = ["Hashing"]
 
@@ -69,8 +70,8 @@ class Hashing(DataLayer):
         if salt is not None:
             if isinstance(salt, (tuple, list)) and len(salt) == 2:
                 salt = [int(part) for part in salt]
-            elif isinstance(salt, int) and not isinstance(salt, bool):
-                salt = [salt, salt]
+            elif is_int(salt):
+                salt = [int(salt), int(salt)]
             else:
                 raise ValueError(
                     f"Hashing: salt must be an int or a pair of ints, received: salt={salt!r}"

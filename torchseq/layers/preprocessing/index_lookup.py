@@ -25,10 +25,12 @@ from torchseq.layers.preprocessing._hash_functions import (
     siphash64,
     unsigned_mod,
 )
+from torchseq.utils.integers import int_or_none
 
 __all__ = ["IndexLookup"]
 
 _OOV_METHODS = ("floormod", "farmhash")
+_VOCABULARY_FILE = "vocabulary.txt"
 
 
 class IndexLookup(DataLayer):
@@ -103,7 +105,7 @@ class IndexLookup(DataLayer):
                 "given too, received: idf_weights=None"
             )
         super().__init__(**kwargs)
-        self.max_tokens = max_tokens
+        self.max_tokens = int_or_none(max_tokens)
         self.num_oov_indices = int(num_oov_indices)
         self.mask_token = mask_token
         self.oov_token = oov_token
@@ -242,6 +244,34 @@ class IndexLookup(DataLayer):
                 f"{self._frozen_vocab_size}, the new vocabulary has {size} entries"
             )
         self._frozen_vocab_size = size
+
+    def save_assets(self, dir_path: str) -> None:
+        """Write a vocabulary learned by ``adapt`` to ``dir_path/vocabulary.txt``, one token
+        a line with the special tokens first, as Keras keeps it in a ``.keras`` archive's
+        ``assets/``. A vocabulary given as an argument is in the config instead."""
+        if self.input_vocabulary is not None:
+            return
+        with open(os.path.join(dir_path, _VOCABULARY_FILE), "w", encoding="utf-8") as file:
+            file.write("\n".join(str(token) for token in self.get_vocabulary()))
+
+    def load_assets(self, dir_path: str) -> None:
+        """Read the vocabulary that :meth:`save_assets` (or Keras) wrote to ``dir_path``.
+
+        Raises:
+            ValueError: The file is missing, or the layer's output mode is ``tf_idf``
+                (whose IDF weights Keras keeps among the weights, which torchseq does not
+                read).
+        """
+        if self.input_vocabulary is not None:
+            return
+        path = os.path.join(dir_path, _VOCABULARY_FILE)
+        if self.output_mode == "tf_idf":
+            raise ValueError(
+                f'{type(self).__name__} "{self.name}": cannot load an adapted vocabulary with '
+                "output_mode='tf_idf' from a .keras archive's assets; expected the "
+                "vocabulary and idf_weights in the layer's config"
+            )
+        self.set_vocabulary(self._read_vocabulary_file(path))
 
     # ------------------------------------------------------------------ adapt
 
@@ -430,7 +460,7 @@ class IndexLookup(DataLayer):
                 "called; pass vocabulary= or call adapt() first"
             )
 
-    def _read_vocabulary_file(self, path: Any) -> list[str]:
+    def _read_vocabulary_file(self, path: Any) -> list[Any]:
         if self.output_mode == "tf_idf":
             raise ValueError(
                 f"{type(self).__name__}: output_mode='tf_idf' cannot read its vocabulary "
@@ -442,7 +472,15 @@ class IndexLookup(DataLayer):
             lines = file.read().splitlines()
         while lines and lines[-1] == "":
             lines.pop()
-        return lines
+        if self._is_string:
+            return lines
+        try:
+            return [int(line) for line in lines]
+        except ValueError as error:
+            raise ValueError(
+                f"{type(self).__name__}: vocabulary file {str(path)!r} must hold one integer "
+                f"a line ({error})"
+            ) from error
 
     def _tokens_of(self, vocabulary: Any) -> list[Any]:
         """A user's vocabulary as a list of plain tokens."""

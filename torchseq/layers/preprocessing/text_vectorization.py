@@ -14,6 +14,7 @@ from torchseq.layers.preprocessing import _encoding
 from torchseq.layers.preprocessing._data_layer import DataLayer, as_string_array, float_dtype
 from torchseq.layers.preprocessing.index_lookup import _is_batch_iterable
 from torchseq.layers.preprocessing.string_lookup import StringLookup
+from torchseq.utils.integers import int_or_none, is_int
 
 __all__ = ["TextVectorization"]
 
@@ -95,20 +96,22 @@ class TextVectorization(DataLayer):
             ngrams = tuple(ngrams)
         if not (
             ngrams is None
-            or (isinstance(ngrams, int) and not isinstance(ngrams, bool))
-            or (isinstance(ngrams, tuple) and all(isinstance(n, int) for n in ngrams))
+            or is_int(ngrams)
+            or (isinstance(ngrams, tuple) and all(is_int(n) for n in ngrams))
         ):
             raise ValueError(
                 "TextVectorization: ngrams must be None, an int or a tuple of ints, "
                 f"received: ngrams={ngrams!r}"
             )
         if output_mode == "int" and not (
-            output_sequence_length is None or isinstance(output_sequence_length, int)
+            output_sequence_length is None or is_int(output_sequence_length)
         ):
             raise ValueError(
                 "TextVectorization: output_sequence_length must be None or an int, "
                 f"received: output_sequence_length={output_sequence_length!r}"
             )
+        ngrams = int_or_none(ngrams) if not isinstance(ngrams, tuple) else tuple(map(int, ngrams))
+        output_sequence_length = int_or_none(output_sequence_length)
         if output_mode != "int" and output_sequence_length is not None:
             raise ValueError(
                 "TextVectorization: output_sequence_length is only used with "
@@ -191,6 +194,14 @@ class TextVectorization(DataLayer):
         """The number of indices, padding and OOV included."""
         return self._lookup_layer.vocabulary_size()
 
+    def save_assets(self, dir_path: str) -> None:
+        """Write an adapted vocabulary to ``dir_path``; see ``StringLookup.save_assets``."""
+        self._lookup_layer.save_assets(dir_path)
+
+    def load_assets(self, dir_path: str) -> None:
+        """Read the vocabulary Keras or torchseq wrote to ``dir_path``."""
+        self._lookup_layer.load_assets(dir_path)
+
     # ------------------------------------------------------------------ call
 
     def call(self, inputs: Any) -> torch.Tensor:
@@ -220,8 +231,8 @@ class TextVectorization(DataLayer):
         return {
             **super().get_config(),
             "max_tokens": self._lookup_layer.max_tokens,
-            "standardize": self._standardize,
-            "split": self._split,
+            "standardize": _function_config(self._standardize),
+            "split": _function_config(self._split),
             "ngrams": self._ngrams_arg,
             "output_mode": self._output_mode,
             "output_sequence_length": self._output_sequence_length,
@@ -235,8 +246,21 @@ class TextVectorization(DataLayer):
         }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> TextVectorization:
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+    ) -> TextVectorization:
+        """Rebuild the layer; a ``standardize`` / ``split`` function stored by name (Keras's
+        ``{"class_name": "function", ...}``) is looked up as Keras looks it up: among
+        torchseq's public functions, registered ones and ``custom_objects``."""
         config = dict(config)
+        for key in ("standardize", "split"):
+            value = config.get(key)
+            if isinstance(value, dict) and "class_name" in value:
+                from torchseq.saving import serialization_lib  # late: saving sits above layers
+
+                config[key] = serialization_lib.deserialize_keras_object(
+                    value, custom_objects, safe_mode=None
+                )
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
         return super().from_config(config)
@@ -319,6 +343,16 @@ class TextVectorization(DataLayer):
                 "the vocabulary or call adapt()"
             )
         return _encoding.encode(table, self._output_mode, depth, float_dtype(), idf_weights=idf)
+
+
+def _function_config(value: Any) -> Any:
+    """A ``standardize`` / ``split`` option as Keras stores it: names as they are, a
+    function as its serialized reference."""
+    if not callable(value):
+        return value
+    from torchseq.saving import serialization_lib  # late: saving sits above layers
+
+    return serialization_lib.serialize_keras_object(value)
 
 
 def _check_choice(argument: str, value: Any, choices: tuple[str, ...]) -> None:
