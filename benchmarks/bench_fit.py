@@ -198,7 +198,7 @@ def sgd(module):
     return module.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)
 
 
-def run(name: str, rounds: int, device: str, with_keras: bool) -> dict[str, float]:
+def run(name: str, rounds: int, device: str, with_keras: bool, jit: bool = False) -> dict[str, float]:
     spec = WORKLOADS[name]
     rng = np.random.default_rng(0)
     x_np = rng.random((spec["samples"], *spec["shape"]), dtype=np.float32)
@@ -210,6 +210,13 @@ def run(name: str, rounds: int, device: str, with_keras: bool) -> dict[str, floa
     natural = spec["build_torch"]().to(device)
     ours = spec["build"](torchseq).to(device)
     ours.compile(loss="categorical_crossentropy", optimizer=sgd(torchseq), metrics=["accuracy"])
+    compiled = None
+    if jit:  # the same model with jit_compile=True, against eager torchseq
+        compiled = spec["build"](torchseq).to(device)
+        compiled.compile(
+            loss="categorical_crossentropy", optimizer=sgd(torchseq), metrics=["accuracy"],
+            jit_compile=True,
+        )
     theirs = None
     if with_keras:
         import keras
@@ -221,7 +228,7 @@ def run(name: str, rounds: int, device: str, with_keras: bool) -> dict[str, floa
         theirs.compile(loss="categorical_crossentropy", optimizer=sgd(keras), metrics=["accuracy"])
 
     batch = spec["batch"]
-    fit_ratios, keras_ratios, predict_ratios, natural_ratios = [], [], [], []
+    fit_ratios, keras_ratios, predict_ratios, natural_ratios, jit_ratios = [], [], [], [], []
     for round_index in range(rounds + 1):  # round 0 warms up every contender
         t_hand = timed(lambda: hand_fit(hand, x, y, batch))
         t_natural = timed(lambda: natural_fit(natural, x, labels, batch))
@@ -229,6 +236,10 @@ def run(name: str, rounds: int, device: str, with_keras: bool) -> dict[str, floa
         t_keras = (
             timed(lambda: theirs.fit(x_np, y_np, batch_size=batch, epochs=1, verbose=0))
             if theirs is not None else None
+        )
+        t_jit = (
+            timed(lambda: compiled.fit(x, y, batch_size=batch, epochs=1, verbose=0))
+            if compiled is not None else None
         )
         p_hand = timed(lambda: hand_predict(hand, x, batch))
         p_ours = timed(lambda: ours.predict(x, batch_size=batch, verbose=0))
@@ -238,6 +249,8 @@ def run(name: str, rounds: int, device: str, with_keras: bool) -> dict[str, floa
             predict_ratios.append(p_ours / p_hand)
             if t_keras is not None:
                 keras_ratios.append(t_keras / t_hand)
+            if t_jit is not None:
+                jit_ratios.append(t_ours / t_jit)
     result = {
         "fit": statistics.median(fit_ratios),
         "natural": statistics.median(natural_ratios),
@@ -245,6 +258,8 @@ def run(name: str, rounds: int, device: str, with_keras: bool) -> dict[str, floa
     }
     if keras_ratios:
         result["keras_fit"] = statistics.median(keras_ratios)
+    if jit_ratios:
+        result["jit_speedup"] = statistics.median(jit_ratios)
     return result
 
 
@@ -254,6 +269,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workloads", nargs="*", default=list(WORKLOADS))
     parser.add_argument("--no-keras", action="store_true", help="skip Keras 3 even if installed")
+    parser.add_argument(
+        "--jit", action="store_true",
+        help="also time fit with jit_compile=True (reported as eager time / compiled time)",
+    )
     args = parser.parse_args()
     if args.device == "cpu":
         torch.set_num_threads(1)
@@ -267,14 +286,16 @@ def main() -> None:
     print(
         "| workload | torchseq fit / hand loop | torchseq fit / natural loop "
         "| Keras 3 fit / hand loop | torchseq predict / hand |"
+        + (" torchseq eager fit / jit_compile fit |" if args.jit else "")
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|" + ("---|" if args.jit else ""))
     for name in args.workloads:
-        result = run(name, args.rounds, args.device, with_keras)
+        result = run(name, args.rounds, args.device, with_keras, args.jit)
         keras_cell = f"{result['keras_fit']:.2f}x" if "keras_fit" in result else "n/a"
         print(
             f"| {name} | {result['fit']:.2f}x | {result['natural']:.2f}x | {keras_cell} "
             f"| {result['predict']:.2f}x |"
+            + (f" {result['jit_speedup']:.2f}x |" if "jit_speedup" in result else "")
         )
 
 

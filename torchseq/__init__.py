@@ -4,6 +4,8 @@
 ordinary ``torch.nn.Module``.
 """
 
+from typing import Any
+
 from torchseq import (
     activations,
     backend,
@@ -11,10 +13,13 @@ from torchseq import (
     config,
     constraints,
     datasets,
+    distribution,
+    dtype_policies,
     initializers,
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     ops,
     optimizers,
@@ -25,9 +30,11 @@ from torchseq import (
     tree,
     utils,
 )
+from torchseq._excluded import missing_attribute
 from torchseq._version import __version__ as __version__
 from torchseq._version import version
 from torchseq.device_scope import device
+from torchseq.dtype_policies import DTypePolicy, FloatDTypePolicy
 from torchseq.function import Function
 from torchseq.initializers import Initializer
 from torchseq.layers import Input, InputSpec, Layer
@@ -42,6 +49,8 @@ from torchseq.optimizers import Optimizer
 from torchseq.regularizers import Regularizer
 
 __all__ = [
+    "DTypePolicy",
+    "FloatDTypePolicy",
     "Function",
     "Initializer",
     "Input",
@@ -64,10 +73,13 @@ __all__ = [
     "constraints",
     "datasets",
     "device",
+    "distribution",
+    "dtype_policies",
     "initializers",
     "layers",
     "losses",
     "metrics",
+    "mixed_precision",
     "models",
     "name_scope",
     "ops",
@@ -80,3 +92,7 @@ __all__ = [
     "utils",
     "version",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    raise missing_attribute(__name__, name)

@@ -54,7 +54,6 @@ _TRACEBACK_FILTERING = True
 # Keras's three states: None (use flash attention where the kernel can), False (never).
 _FLASH_ATTENTION: bool | None = None
 _DTYPE_POLICY: str | None = None  # None: follow floatx
-_DTYPE_POLICY_NAMES = ("float16", "bfloat16", "float32", "float64")
 
 
 def enable_unsafe_deserialization() -> None:
@@ -244,38 +243,35 @@ def is_flash_attention_enabled() -> bool | None:
 # ---------------------------------------------------------------------- dtype policy
 
 
-def dtype_policy() -> str:
-    """The name of the global dtype policy: what layers created without ``dtype`` use.
+def dtype_policy() -> Any:
+    """The global dtype policy (a ``DTypePolicy``): what layers created without ``dtype`` use.
 
     Until :func:`set_dtype_policy` is called it follows :func:`floatx`.
     """
-    return _FLOATX if _DTYPE_POLICY is None else _DTYPE_POLICY
+    from torchseq.dtype_policies import DTypePolicy
+
+    return DTypePolicy(_FLOATX if _DTYPE_POLICY is None else _DTYPE_POLICY)
 
 
 def set_dtype_policy(policy: Any) -> None:
-    """Set the global dtype policy by name: float16, bfloat16, float32 or float64.
+    """Set the global dtype policy: ``"float32"``, ``"bfloat16"``, ``"float16"``,
+    ``"float64"``, ``"mixed_bfloat16"`` or ``"mixed_float16"``.
+
+    Layers created afterwards without a ``dtype`` take it (see ``torchseq.dtype_policies``).
 
     Args:
-        policy: A policy name, or an object or Keras config carrying one (a Keras
-            ``DTypePolicy``); ``None`` goes back to following :func:`floatx`.
+        policy: A policy name, a ``DTypePolicy`` (torchseq's or Keras's) or its serialized
+            config; ``None`` goes back to following :func:`floatx`.
     """
     global _DTYPE_POLICY
     if policy is None:
         _DTYPE_POLICY = None
         return
-    name = _policy_name(policy)
-    if name not in _DTYPE_POLICY_NAMES:
-        raise ValueError(
-            f"set_dtype_policy expected one of {list(_DTYPE_POLICY_NAMES)} (mixed and "
-            f"quantized policies are not supported), received: policy={policy!r}"
-        )
-    _DTYPE_POLICY = name
+    from torchseq import dtype_policies
 
-
-def _policy_name(policy: Any) -> Any:
-    if isinstance(policy, dict):
-        return (policy.get("config") or {}).get("name")
-    return getattr(policy, "name", policy)
+    if not isinstance(policy, (str, dict, dtype_policies.DTypePolicy)):
+        policy = getattr(policy, "name", policy)  # Keras's own DTypePolicy
+    _DTYPE_POLICY = dtype_policies.get(policy).name
 
 
 # ---------------------------------------------------------------------- debugging limits

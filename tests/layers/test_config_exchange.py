@@ -214,13 +214,19 @@ def test_a_dtype_policy_config_gives_the_layer_its_dtype() -> None:
 @pytest.mark.parametrize(
     "policy, match",
     [
-        ({**POLICY, "config": {"name": "mixed_float16"}}, ".*mixed or quantized.*mixed_float16"),
-        ({**POLICY, "class_name": "QuantizedDTypePolicy"}, "expected a dtype name or a DTypePol"),
+        ({**POLICY, "config": {"name": "int8_from_float32"}}, ".*quantized policies are not su"),
+        ({**POLICY, "class_name": "QuantizedDTypePolicy"}, "Expected a serialized DTypePolicy"),
     ],
 )
 def test_a_dtype_policy_torchseq_cannot_honour_is_refused(policy: dict, match: str) -> None:
     with pytest.raises(ValueError, match=f"Dense: {match}"):
         layers.Dense(2, dtype=policy)
+
+
+def test_a_mixed_policy_config_gives_float32_weights_and_half_computation() -> None:
+    layer = layers.Dense.from_config({"units": 2, "dtype": {**POLICY, "config": {"name": "mixed_bfloat16"}}})
+    assert (layer.variable_dtype, layer.compute_dtype) == ("float32", "bfloat16")
+    assert layer.get_config()["dtype"] == keras.layers.Dense(2, dtype="mixed_bfloat16").get_config()["dtype"]
 
 
 # ---------------------------------------------------------------------- build configs

@@ -113,8 +113,8 @@ def test_wrong_type_is_a_type_error(identifier):
 
 def test_public_names():
     assert set(optimizers.__all__) == {
-        *NAMES.values(), *EXTRA_NAMES.values(), "Optimizer", "deserialize", "get", "schedules",
-        "serialize",
+        *NAMES.values(), *EXTRA_NAMES.values(), "LossScaleOptimizer", "Optimizer", "deserialize",
+        "get", "schedules", "serialize",
     }
     for name in [*NAMES.values(), *EXTRA_NAMES.values()]:
         assert issubclass(getattr(optimizers, name), torch.optim.Optimizer)

@@ -108,3 +108,18 @@ def test_without_randomness_compiled_training_gives_eager_numbers(build, shape):
         np.testing.assert_allclose(actual[name], expected[name], rtol=1e-4, atol=1e-6)
     for ours, theirs in zip(compiled.get_weights(), eager.get_weights()):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
+
+
+def test_the_whole_gradient_step_is_one_graph_compiled_once_per_batch_shape():
+    import torch._dynamo
+
+    from torchseq.training.step import CompiledStepRunner
+
+    x, y = data((20,))  # batches of 16, 16 and 8
+    _, compiled = twins(lambda: seed_mlp(dropout=0.0))
+    torch._dynamo.utils.counters.clear()
+    compiled.fit(x, y, batch_size=16, epochs=3, verbose=0)
+    assert isinstance(compiled._compile_state.runner, CompiledStepRunner)
+    assert not torch._dynamo.utils.counters["graph_break"]  # backward included, no break
+    # forward+loss+backward: one graph per batch shape, reused by later epochs
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == 2

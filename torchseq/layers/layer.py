@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import functools
 import inspect
+import itertools
 import math
 import warnings
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from torch._subclasses.fake_tensor import unset_fake_temporarily
 from torch.nn.modules.lazy import LazyModuleMixin
 from torch.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
-from torchseq import config
+from torchseq import config, dtype_policies
 from torchseq.layers import subclass_config, variables
 from torchseq.layers.symbolic import KerasTensor, Node, infer_output_spec, is_symbolic
 from torchseq.utils import conversion, naming, tree
@@ -92,12 +93,13 @@ class WeightLayout:
 
 @dataclasses.dataclass
 class _WeightSpec:
-    """How a weight relates to Keras: layout, regularizer, constraint."""
+    """How a weight relates to Keras: layout, regularizer, constraint, variable path."""
 
     trainable: bool
     layout: tuple[int, ...] | WeightLayout | None = None  # Keras value -> stored tensor
     regularizer: Any = None
     constraint: Any = None
+    path: str = ""  # "layer/weight", behind the name_scope blocks open when it was made
 
 
 class Layer(LazyModuleMixin, nn.Module):
@@ -179,7 +181,7 @@ class Layer(LazyModuleMixin, nn.Module):
 
         self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self._dtype = _dtype_from_policy(type(self).__name__, dtype)
+        self._set_dtype_policy(dtype)
         self._batch_input_shape = batch_input_shape
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.built = False
@@ -269,12 +271,14 @@ class Layer(LazyModuleMixin, nn.Module):
                 self._register_weight(name, weight, trainable)
         if isinstance(weight, nn.Parameter):
             weight.requires_grad_(self._trainable)
-        variables.attach(weight, f"{self.name}/{name}", layout)
+        path = variables.scoped_path(f"{self.name}/{name}")
+        variables.attach(weight, path, layout)
         self._weight_specs[name] = _WeightSpec(
             trainable=trainable,
             layout=layout,
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint),
+            path=path,
         )
         return weight
 
@@ -320,14 +324,18 @@ class Layer(LazyModuleMixin, nn.Module):
             (new if key == old else key): spec for key, spec in self._weight_specs.items()
         }
         spec = self._weight_specs.get(new)
-        variables.attach(store[new], f"{self.name}/{new}", spec.layout if spec else None)
+        if spec is None:
+            variables.attach(store[new], f"{self.name}/{new}")
+            return
+        spec.path = f"{spec.path.rpartition('/')[0]}/{new}"
+        variables.attach(store[new], spec.path, spec.layout)
 
     def _attach_variables(self) -> None:
         """Give the weights back their Keras variable face after torch replaced a tensor."""
         for name, spec in self._weight_specs.items():
             tensor = self._parameters.get(name, self._buffers.get(name))
             if tensor is not None and not is_lazy(tensor):
-                variables.attach(tensor, f"{self.name}/{name}", spec.layout)
+                variables.attach(tensor, spec.path or f"{self.name}/{name}", spec.layout)
 
     # `.to()` / `.double()` replace buffers, `load_state_dict(assign=True)` and unpickling
     # replace tensors: each time, the new tensors get the face.
@@ -421,17 +429,19 @@ class Layer(LazyModuleMixin, nn.Module):
                 f'Layer "{self.name}" expects {len(entries)} weight arrays with shapes '
                 f"{expected}, but received {len(weights)} arrays"
             )
-        arrays = [np.asarray(w) for w in weights]
-        for index, (array, shape) in enumerate(zip(arrays, expected)):
+        arrays = []
+        for index, (weight, shape) in enumerate(zip(weights, expected)):
+            path = getattr(entries[index][0], "path", f"weight {index}")
+            array = _numeric_array(weight, f'Layer "{self.name}": weight {index} ({path})')
             if tuple(array.shape) != shape:
-                path = getattr(entries[index][0], "path", f"weight {index}")
                 raise ValueError(
                     f'Layer "{self.name}": weight {index} ({path}) has shape {shape}, '
                     f"received an array of shape {tuple(array.shape)}"
                 )
+            arrays.append(torch.as_tensor(array))
         with torch.no_grad():
             for (tensor, layout), array in zip(entries, arrays):
-                tensor.copy_(_to_stored(torch.as_tensor(array), layout))
+                tensor.copy_(_to_stored(array, layout))
 
     @property
     def trainable(self) -> bool:
@@ -513,7 +523,10 @@ class Layer(LazyModuleMixin, nn.Module):
             self._clear_losses()  # an outermost call: the tree's losses are this call's
         _call_depth += 1
         try:
-            outputs = self.call(*args, **kwargs)
+            if self._autocast is None:
+                outputs = self.call(*args, **kwargs)
+            else:
+                outputs = self._call_in_precision(args, kwargs)
         finally:
             _call_depth -= 1
         if self.activity_regularizer is not None:
@@ -521,6 +534,33 @@ class Layer(LazyModuleMixin, nn.Module):
             self._call_losses = [self.activity_regularizer(outputs) / batch]
             _losses_added = True
         return outputs
+
+    def _call_in_precision(self, args: tuple, kwargs: dict) -> Any:
+        """``call`` under this layer's mixed policy (autocast), or out of an enclosing
+        autocast in the layer's own float dtype (see ``_set_dtype_policy``)."""
+        device_type = _device_type(args) or self._device_type()
+        if self._autocast is False:
+            if not torch.is_autocast_enabled(device_type):
+                return self.call(*args, **kwargs)
+            with torch.autocast(device_type, enabled=False):
+                args = tree.map_structure(self._cast_float, args)
+                return self.call(*args, **kwargs)
+        if torch.is_autocast_enabled(device_type) and (
+            torch.get_autocast_dtype(device_type) == self._autocast
+        ):
+            return self.call(*args, **kwargs)
+        with torch.autocast(device_type, dtype=self._autocast):
+            return self.call(*args, **kwargs)
+
+    def _cast_float(self, value: Any) -> Any:
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            return value.to(self._dtype)
+        return value
+
+    def _device_type(self) -> str:
+        for tensor in itertools.chain(self.parameters(), self.buffers()):
+            return tensor.device.type
+        return "cpu"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not kwargs and self.built and args and type(args[0]) is torch.Tensor:
@@ -723,7 +763,36 @@ class Layer(LazyModuleMixin, nn.Module):
 
     @property
     def compute_dtype(self) -> str:
-        return self.dtype
+        """The dtype the layer computes in: its weights' dtype, or half precision under a
+        mixed policy (``"mixed_bfloat16"``, ``"mixed_float16"``)."""
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        """The dtype of the layer's weights (float32 under a mixed policy)."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def dtype_policy(self) -> dtype_policies.DTypePolicy:
+        return self._dtype_policy
+
+    def _set_dtype_policy(self, dtype: Any) -> None:
+        """Resolve the ``dtype`` argument; ``None`` takes the global policy.
+
+        ``_autocast`` is what ``forward`` does about precision: ``None`` nothing, a torch
+        dtype run ``call`` under ``torch.autocast`` (a mixed policy), ``False`` run it
+        outside autocast in the layer's own dtype (a float dtype given explicitly, as
+        ``Activation("softmax", dtype="float32")`` at the end of a mixed model).
+        """
+        policy = _policy_from(type(self).__name__, dtype)
+        self._dtype_policy = policy
+        self._dtype = config.standardize_dtype(policy.variable_dtype)
+        if policy.is_mixed:
+            self._autocast: torch.dtype | bool | None = config.standardize_dtype(
+                policy.compute_dtype
+            )
+        else:
+            self._autocast = False if dtype is not None and self._dtype.is_floating_point else None
 
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments that recreate this layer (without its weights).
@@ -736,12 +805,12 @@ class Layer(LazyModuleMixin, nn.Module):
         if hasattr(self, "_init_arguments") and type(self).get_config is Layer.get_config:
             return {
                 **subclass_config.subclass_config(self, own_get_config=False),
-                "dtype": _policy_config(self.dtype),
+                "dtype": dtype_policies.serialize(self._dtype_policy),
             }
         config_ = {
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": _policy_config(self.dtype),
+            "dtype": dtype_policies.serialize(self._dtype_policy),
         }
         if self._batch_input_shape is not None:
             config_["batch_input_shape"] = self._batch_input_shape
@@ -863,38 +932,41 @@ def _same_value(value: Any, default: Any) -> bool:
     return type(value) is type(default) and value == default
 
 
-def _policy_config(dtype_name: str) -> dict[str, Any]:
-    """Keras's serialized ``DTypePolicy`` for a plain dtype."""
-    return {
-        "module": "keras",
-        "class_name": "DTypePolicy",
-        "config": {"name": dtype_name},
-        "registered_name": None,
-    }
-
-
-def _dtype_from_policy(layer_type: str, dtype: Any) -> torch.dtype:
-    """A layer's dtype from a name, a torch/numpy dtype, or a Keras ``DTypePolicy`` (or its
-    config), refusing policies whose computation and variable dtypes differ; ``None`` takes
-    the global policy (``config.set_dtype_policy``)."""
+def _policy_from(layer_type: str, dtype: Any) -> dtype_policies.DTypePolicy:
+    """A layer's policy from a name, a torch/numpy dtype, a ``DTypePolicy`` (torchseq's or
+    Keras's) or its config; ``None`` takes the global policy (``config.set_dtype_policy``).
+    Integer dtypes are allowed for layers that hold no float weights (lookups)."""
     if dtype is None:
-        dtype = config.dtype_policy()
-    if isinstance(dtype, dict):
-        class_name, name = dtype.get("class_name"), (dtype.get("config") or {}).get("name")
-        if class_name != "DTypePolicy" or not isinstance(name, str):
-            raise ValueError(
-                f"{layer_type}: expected a dtype name or a DTypePolicy config "
-                '{"class_name": "DTypePolicy", "config": {"name": ...}}, received: '
-                f"dtype={dtype!r}"
-            )
-        dtype = name
-    name = getattr(dtype, "name", dtype)
-    if isinstance(name, str) and (name.startswith("mixed_") or "_from_" in name):
-        raise ValueError(
-            f"{layer_type}: torchseq layers compute in the dtype of their weights, so a mixed "
-            f"or quantized dtype policy cannot be honoured; received: dtype={name!r}"
-        )
-    return config.standardize_dtype(dtype)
+        return config.dtype_policy()
+    if not isinstance(dtype, (str, dict, dtype_policies.DTypePolicy, torch.dtype)):
+        dtype = getattr(dtype, "name", dtype)  # Keras's DTypePolicy, a numpy dtype
+    name = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
+    if isinstance(name, (str, torch.dtype)) and not isinstance(dtype, dtype_policies.DTypePolicy):
+        try:
+            standard = config.standardize_dtype(name)
+        except ValueError:
+            standard = None
+        if standard is not None and not standard.is_floating_point:
+            return _IntegerPolicy(config.dtype_name(standard))
+    try:
+        return dtype_policies.get(dtype)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{layer_type}: {error}; received: dtype={dtype!r}") from error
+
+
+class _IntegerPolicy(dtype_policies.DTypePolicy):
+    """An integer dtype as a plain policy (Keras allows ``dtype="int32"`` on lookups)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = self._compute_dtype = self._variable_dtype = name
+
+
+def _device_type(args: tuple) -> str | None:
+    """The device type of the first tensor among a call's arguments."""
+    for leaf in tree.flatten(args):
+        if isinstance(leaf, torch.Tensor):
+            return leaf.device.type
+    return None
 
 
 def shapes_from_config(shapes: Any) -> Any:
@@ -1106,6 +1178,26 @@ def _to_keras_array(
     tensor: torch.Tensor, layout: tuple[int, ...] | WeightLayout | None
 ) -> np.ndarray:
     return _keras_view(tensor.detach(), layout).cpu().numpy().copy()
+
+
+def _numeric_array(value: Any, where: str) -> np.ndarray:
+    """``value`` as a numpy array of booleans, integers or reals, or a TypeError naming ``where``."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    if value is None:
+        raise TypeError(f"{where} expects a numeric array, received: None")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as e:
+        raise TypeError(
+            f"{where} expects a numeric array, received: {type(value).__name__}"
+        ) from e
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{where} expects an array of booleans, integers or real numbers, received an "
+            f"array of dtype {array.dtype}"
+        )
+    return array
 
 
 def _shape_of(value: Any) -> Any:

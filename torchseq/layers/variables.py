@@ -13,6 +13,9 @@ face speaks Keras's layout: ``value``, ``numpy()`` (and so ``np.asarray(weight)`
 and ``assign`` takes it, as ``get_weights`` / ``set_weights`` do. The tensor itself, its
 ``shape`` and its ``dtype`` stay torch's.
 
+A weight made inside ``keras.name_scope`` blocks has their names in front of its path
+(``"encoder/block/dense/kernel"``), as in Keras: :func:`scoped_path`.
+
 Example:
     >>> import numpy as np
     >>> import torchseq as keras
@@ -34,10 +37,10 @@ from torch import nn
 from torch._C import _disabled_torch_function_impl
 from torch.optim import optimizer as torch_optimizer
 
-from torchseq import config
+from torchseq import config, name_scopes
 from torchseq.utils import layouts
 
-__all__ = ["Buffer", "Parameter", "Variable", "attach"]
+__all__ = ["Buffer", "Parameter", "Variable", "attach", "scoped_path"]
 
 
 class Variable:
@@ -79,8 +82,15 @@ class Variable:
 
     @property
     def value(self) -> torch.Tensor:
-        """The weight in Keras's layout: the tensor itself, or a differentiable view of it."""
-        return layouts.to_keras(self, self.__dict__.get("_keras_layout"))
+        """The weight in Keras's layout: the tensor itself, or a differentiable view of it
+        whose ``grad`` is the weight's gradient in that layout (so ``v.value.grad``, which
+        Keras's torch guides pass to ``optimizer.apply``, reads as it does in Keras)."""
+        layout = self.__dict__.get("_keras_layout")
+        if layout is None:
+            return self
+        view = layouts.to_keras(self, layout).as_subclass(_KerasView)
+        view.__dict__["_weight"] = self
+        return view
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """A copy of the value in Keras's layout, also when the weight requires grad.
@@ -197,6 +207,18 @@ if isinstance(_TORCH_OPTIM_TYPES, list):
     _TORCH_OPTIM_TYPES.extend(cls for cls in (Parameter, Buffer) if cls not in _TORCH_OPTIM_TYPES)
 
 
+class _KerasView(torch.Tensor):
+    """``value`` of a weight stored in another layout than Keras's: a differentiable view,
+    not a leaf, whose ``grad`` is the weight's (a view's own would stay ``None``)."""
+
+    __torch_function__ = _disabled_torch_function_impl
+
+    @property
+    def grad(self) -> torch.Tensor | None:
+        weight = self.__dict__["_weight"]
+        return layouts.keras_gradient(weight, weight.__dict__.get("_keras_layout"))
+
+
 def attach(tensor: torch.Tensor, path: str, layout: layouts.Layout = None) -> torch.Tensor:
     """Give ``tensor`` the variable face, in place, and return it.
 
@@ -216,6 +238,13 @@ def attach(tensor: torch.Tensor, path: str, layout: layouts.Layout = None) -> to
     tensor.path = path
     tensor._keras_layout = layout
     return tensor
+
+
+def scoped_path(path: str) -> str:
+    """``path`` behind the open ``name_scope`` blocks: ``"dense/kernel"`` made inside
+    ``name_scope("encoder")`` is ``"encoder/dense/kernel"``."""
+    scope = name_scopes.current_path()
+    return f"{scope}/{path}" if scope else path
 
 
 def _as_tensor(value: Any) -> torch.Tensor:

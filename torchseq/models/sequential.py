@@ -8,9 +8,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from torchseq import dtype_policies
 from torchseq.layers.core import Embedding
 from torchseq.layers.input_layer import InputLayer
-from torchseq.layers.layer import Layer, _policy_config, with_keras_mask
+from torchseq.layers.layer import Layer, with_keras_mask
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.symbolic import KerasTensor, Node
 from torchseq.models.layer_list import LayerList
@@ -324,7 +325,7 @@ class SequentialModel(Model):
         config_ = {
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": _policy_config(self.dtype),
+            "dtype": dtype_policies.serialize(self.dtype_policy),
             "layers": layers,
         }
         if self._input_layer is not None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from torchseq._excluded import missing_attribute
 from torchseq.optimizers import schedules
 from torchseq.optimizers.adafactor import Adafactor
 from torchseq.optimizers.adagrad import Adadelta, Adagrad
@@ -22,6 +23,7 @@ from torchseq.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from torchseq.optimizers.ftrl import Ftrl
 from torchseq.optimizers.lamb import Lamb
 from torchseq.optimizers.lion import Lion
+from torchseq.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from torchseq.optimizers.muon import Muon
 from torchseq.optimizers.optimizer import Optimizer
 from torchseq.optimizers.rmsprop import RMSprop
@@ -40,6 +42,7 @@ __all__ = [
     "Ftrl",
     "Lamb",
     "Lion",
+    "LossScaleOptimizer",
     "Muon",
     "Nadam",
     "Optimizer",
@@ -53,7 +56,7 @@ __all__ = [
 
 _CLASSES: tuple[type[Optimizer], ...] = (
     SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl,
-    Adafactor, Lamb, Muon, ScheduleFreeAdamW,
+    Adafactor, Lamb, Muon, ScheduleFreeAdamW, LossScaleOptimizer,
 )
 # Keras resolves names case-insensitively by lower-cased class name: "sgd", "rmsprop", "adamw".
 _OBJECTS: dict[str, type[Optimizer]] = {cls.__name__.lower(): cls for cls in _CLASSES}
@@ -118,3 +121,7 @@ def deserialize(
 
 def _lower_builtin(name: str) -> str:
     return name.lower() if name.lower() in _OBJECTS else name
+
+
+def __getattr__(name: str) -> Any:
+    raise missing_attribute(__name__, name)

@@ -35,6 +35,7 @@ from torchseq.optimizers._arguments import (
 )
 from torchseq.optimizers._learning_rate import LearningRateVariable, ScheduleSlot
 from torchseq.optimizers._weight_decay import WeightDecayFilter
+from torchseq.utils import layouts
 from torchseq.utils.naming import to_snake_case, unique_name
 
 __all__ = ["Optimizer"]
@@ -323,7 +324,11 @@ class Optimizer(torch.optim.Optimizer):
             trainable_variables = [p for group in self.param_groups for p in group["params"]]
         if not self.built:
             self.build(trainable_variables)
-        given = {id(p): g for p, g in zip(trainable_variables, grads) if g is not None}
+        given = {
+            id(p): layouts.stored_gradient(g)  # `v.value.grad` comes in Keras's layout
+            for p, g in zip(trainable_variables, grads)
+            if g is not None
+        }
         batch = []
         for group in self.param_groups:
             params = [p for p in group["params"] if id(p) in given]
@@ -449,6 +454,11 @@ class Optimizer(torch.optim.Optimizer):
         params = [p for p in params if "average" in self.state.get(p, {})]
         if params:
             torch._foreach_copy_(params, [self.state[p]["average"] for p in params])
+
+    @property
+    def scales_loss(self) -> bool:
+        """Whether :meth:`scale_loss` changes the loss (``fit`` then calls it)."""
+        return self.loss_scale_factor is not None
 
     def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:
         """Multiply the loss by ``loss_scale_factor`` (if set) before ``backward``."""

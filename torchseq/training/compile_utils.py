@@ -8,6 +8,7 @@ output, a list in output order, or a dict keyed by output name. ``OutputLosses``
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,34 @@ from torchseq import losses as losses_module
 from torchseq import metrics as metrics_module
 from torchseq.losses.registry import SHAPE_DEPENDENT_NAMES
 
-__all__ = ["OutputLosses", "OutputMetrics", "per_output"]
+__all__ = ["CompileState", "OutputLosses", "OutputMetrics", "per_output"]
+
+
+@dataclasses.dataclass(eq=False)
+class CompileState:
+    """What ``compile`` resolved, and what the first batch of ``fit`` settled.
+
+    A plain object rather than module attributes, so no metric or loss state enters the
+    model's ``state_dict``.
+    """
+
+    arguments: dict[str, Any]  # compile()'s own arguments, for get_compile_config
+    optimizer: Any
+    loss: OutputLosses | None
+    metrics: OutputMetrics
+    output_names: list[str]
+    jit_compile: bool
+    # Settled when the optimizer is attached (at compile when built, else the first batch):
+    parameters: list[torch.Tensor] | None = None  # the trainable weights the optimizer has
+    constrained: bool = False  # some weight has a constraint, applied after each step
+    regularized: bool = False  # the model adds losses (regularizers, add_loss)
+    scales_loss: bool = False  # the optimizer scales the loss (loss_scale_factor, float16)
+    # Settled by the first batch:
+    output_shapes: list[tuple] | None = None
+    output_dtypes: list[torch.dtype] | None = None
+    fused: list[Any] = dataclasses.field(default_factory=list)  # see fused_logits
+    ready: bool = False
+    runner: Any = None  # the StepRunner of the model as it is now (see step.make_runner)
 
 
 def per_output(
@@ -217,6 +245,11 @@ class OutputMetrics(nn.Module):
         self._losses = losses
         self.entries: list[tuple[int, bool, Any]] = []
         self.built = False
+
+    @property
+    def requested(self) -> bool:
+        """Whether compile() asked for any metric."""
+        return any(_as_list(entry) for group in self._requested for entry in group)
 
     def build(self, y_true: list[torch.Tensor], y_pred_shapes: list[tuple]) -> None:
         """Resolve names such as "accuracy" once the target and output shapes are known."""

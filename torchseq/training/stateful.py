@@ -7,7 +7,6 @@ must have the layer's fixed batch size and the samples must keep their order.
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from torchseq.training import data as data_module
 from torchseq.utils import tree
+from torchseq.utils.user_warnings import warn_user
 
 __all__ = [
     "stateful_batch_size",
@@ -60,13 +60,11 @@ def stateful_shuffle(x: Any, shuffle: Any) -> Any:
 
 
 def warn_not_shuffled(shuffle: Any) -> None:
-    warnings.warn(
+    warn_user(
         f"fit: the model is stateful, so it was not shuffled (shuffle={shuffle!r} ignored): "
         "sample i of each batch continues the sequence of sample i of the batch before, "
         "and shuffling would hand each sample another sample's states. Pass shuffle=False "
-        "to silence this warning.",
-        UserWarning,
-        stacklevel=3,
+        "to silence this warning."
     )
 
 

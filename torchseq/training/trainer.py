@@ -9,6 +9,7 @@ them. Nothing on the step reads a value back to the host unless the progress bar
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import numbers
 import warnings
@@ -24,8 +25,13 @@ from torchseq.callbacks import CallbackList, History
 from torchseq.layers.layer import Layer, training_mode
 from torchseq.losses import targets as losses_targets
 from torchseq.training import data as data_module
-from torchseq.training import fused_logits
-from torchseq.training.compile_utils import OutputLosses, OutputMetrics, per_output
+from torchseq.training import distributed, fused_logits, step
+from torchseq.training.compile_utils import (
+    CompileState,
+    OutputLosses,
+    OutputMetrics,
+    per_output,
+)
 from torchseq.training.epoch_loop import LazyLogs, StepGroups, deferred_interrupt
 from torchseq.training.stateful import (
     stateful_batch_size,
@@ -37,15 +43,24 @@ from torchseq.training.stateful import (
 from torchseq.utils import conversion, tree
 from torchseq.utils.data_packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from torchseq.utils.logs import pythonify_logs
+from torchseq.utils.user_warnings import warn_user
 
 __all__ = ["Trainer"]
 
 
-class _CompileState:
-    """What ``compile`` resolved; a plain object so no metric state enters the state dict."""
+@dataclasses.dataclass(eq=False)
+class _FitRun:
+    """What one ``fit`` call prepared before its first step."""
 
-    def __init__(self, **values: Any) -> None:
-        self.__dict__.update(values)
+    adapter: Any
+    validation: Any  # the validation data's adapter, or None
+    callbacks: CallbackList
+    epochs: int
+    initial_epoch: int
+    validation_freq: int | list[int]
+    train_step: Callable[[Any], Any] | None  # a user's train_step(data), or None
+    runner: step.StepRunner
+    group: distributed.Context | None  # under torchrun
 
 
 class Trainer:
@@ -108,6 +123,10 @@ class Trainer:
             )
         output_names = self._training_output_names()
         optimizer = optimizers_module.get(optimizer)
+        if self.dtype_policy.name == "mixed_float16" and isinstance(
+            optimizer, torch.optim.Optimizer
+        ) and not isinstance(optimizer, optimizers_module.LossScaleOptimizer):
+            optimizer = optimizers_module.LossScaleOptimizer(optimizer)  # as Keras does
         compiled_loss = OutputLosses(loss, loss_weights, output_names) if loss is not None else None
         compiled_metrics = OutputMetrics(
             metrics,
@@ -115,7 +134,7 @@ class Trainer:
             output_names,
             compiled_loss.identifiers if compiled_loss else [None] * len(output_names),
         )
-        self._compile_state = _CompileState(
+        self._compile_state = CompileState(
             arguments={
                 "loss": loss,
                 "loss_weights": loss_weights,
@@ -130,10 +149,6 @@ class Trainer:
             metrics=compiled_metrics,
             output_names=output_names,
             jit_compile=jit_compile is True,
-            parameters=None,
-            loss_function=None,
-            fused=[],
-            ready=False,
         )
         self.optimizer = optimizer
         self.steps_per_execution = steps_per_execution
@@ -204,7 +219,7 @@ class Trainer:
         names = list(getattr(self, "output_names", None) or [])
         return names or ["output"]
 
-    def _state(self, what: str) -> _CompileState:
+    def _state(self, what: str) -> CompileState:
         if not self.compiled:
             raise ValueError(
                 f"You must call compile() before {what}: model {self.name!r} has no optimizer, "
@@ -230,69 +245,25 @@ class Trainer:
         state.regularized = any(spec.regularizer is not None for spec in specs) or any(
             layer.activity_regularizer is not None or layer._call_losses for layer in layers
         )
-        state.scales_loss = getattr(optimizer, "loss_scale_factor", None) is not None
-        # Static shapes: a model sees a handful of batch shapes, and torch's automatic
-        # dynamic shapes (triggered by a second model compiling the same method) fail on
-        # convolutions in torch 2.13's inductor.
-        state.loss_function = (
-            torch.compile(self._forward_and_loss, dynamic=False)
-            if state.jit_compile
-            else self._forward_and_loss
-        )
+        state.scales_loss = bool(getattr(optimizer, "scales_loss", False))
+        state.runner = None  # made again for these parameters
 
     # ------------------------------------------------------------------ steps
 
-    def _forward_and_loss(self, x: Any, y: list, sample_weight: list) -> tuple:
-        """Forward pass and total loss (what ``jit_compile=True`` compiles)."""
+    def _runner(self) -> step.StepRunner:
+        """The step runner for the model as it is now (made after the first batch)."""
         state = self._compile_state
-        if state.fused:
-            return self._forward_and_loss_from_logits(x, y, sample_weight)
-        y_pred = self._flat_outputs(self(x))  # the outermost call starts the losses afresh
-        total, values = state.loss(
-            y, y_pred, sample_weight, self.losses if state.regularized else []
-        )
-        return total, values, y_pred
-
-    def _forward_and_loss_from_logits(self, x: Any, y: list, sample_weight: list) -> tuple:
-        """The step's forward pass with softmax/sigmoid outputs left as logits for the loss;
-        the metrics get the probabilities (see ``fused_logits``)."""
-        state = self._compile_state
-        for output in state.fused:
-            output.layer.__dict__["_emits_logits"] = True
-        try:
-            logits = self._flat_outputs(self(x))
-        finally:
-            for output in state.fused:
-                output.layer.__dict__["_emits_logits"] = False
-        added = self.losses if state.regularized else []
-        total, values = state.loss(y, logits, sample_weight, added, logits=True)
-        return total, values, fused_logits.probabilities(state.fused, logits)
+        if state.runner is None:
+            state.runner = step.make_runner(self, state)
+        return state.runner
 
     def _train_batch(self, x: Any, y: list, sample_weight: list) -> None:
         """One optimizer step on a batch; updates the loss trackers and metrics on the device."""
-        state = self._compile_state
-        total, values, y_pred = state.loss_function(x, y, sample_weight)
-        if state.parameters:  # a model without trainable weights only reports its losses
-            state.optimizer.zero_grad(set_to_none=True)
-            (state.optimizer.scale_loss(total) if state.scales_loss else total).backward()
-            state.optimizer.step()
-            if state.constrained:
-                self._apply_constraints()
-        with torch.no_grad():
-            state.loss.update_trackers(total, values, _batch_size(x))
-            state.metrics.update(y, [p.detach() for p in y_pred], sample_weight)
+        self._runner().train(x, y, sample_weight)
 
     def _test_batch(self, x: Any, y: list, sample_weight: list) -> None:
         """Loss and metrics on a batch, no update."""
-        state = self._compile_state
-        with torch.no_grad():
-            y_pred = self._flat_outputs(self(x))
-            if state.loss is not None:
-                total, values = state.loss(
-                    y, y_pred, sample_weight, self.losses if state.regularized else []
-                )
-                state.loss.update_trackers(total, values, _batch_size(x))
-            state.metrics.update(y, y_pred, sample_weight)
+        self._runner().test(x, y, sample_weight)
 
     def _predict_batch(self, x: Any) -> Any:
         """The model's outputs for a batch (``predict`` runs it under ``torch.no_grad``)."""
@@ -423,7 +394,63 @@ class Trainer:
         epochs = kwargs.pop("nb_epoch", epochs)
         if kwargs:
             raise TypeError(f"fit got unexpected keyword argument(s) {sorted(kwargs)}")
-        _check_loader_options(max_queue_size, workers, use_multiprocessing)
+        run = self._prepare_fit(
+            x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+            shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch,
+            validation_steps, validation_batch_size, validation_freq,
+            (max_queue_size, workers, use_multiprocessing),
+        )
+        callback_list = run.callbacks
+        self.stop_training = False
+        logs: dict[str, Any] = {}
+        with training_mode(self, True), deferred_interrupt() as interrupted:
+            callback_list.on_train_begin()
+            # BackupAndRestore may resume an interrupted run from a later epoch.
+            initial_epoch = self.__dict__.pop("_initial_epoch", None) or run.initial_epoch
+            if run.group is not None:  # rank 0 may have restored a backup
+                run.group.broadcast_state(self)
+                initial_epoch = run.group.broadcast_object(initial_epoch)
+            try:
+                for epoch in range(initial_epoch, run.epochs):
+                    logs = self._fit_epoch(run, epoch, interrupted)
+                    if run.validation is not None and _validates_after(epoch, run.validation_freq):
+                        logs = self._fit_validation(run, logs)
+                    callback_list.on_epoch_end(epoch, logs)
+                    if run.group is not None:  # rank 0 has written its files; stop together
+                        run.group.barrier()
+                        self.stop_training = run.group.any(self.stop_training)
+                    if self.stop_training:
+                        break
+            finally:
+                callback_list.on_train_end(logs)
+                optimizer = self._compile_state.optimizer
+                if run.epochs > initial_epoch and hasattr(optimizer, "finalize_variable_values"):
+                    optimizer.finalize_variable_values(self.trainable_weights)
+        return self.history
+
+    def _prepare_fit(
+        self,
+        x: Any,
+        y: Any,
+        batch_size: Any,
+        epochs: Any,
+        verbose: Any,
+        callbacks: Any,
+        validation_split: Any,
+        validation_data: Any,
+        shuffle: Any,
+        class_weight: Any,
+        sample_weight: Any,
+        initial_epoch: Any,
+        steps_per_epoch: Any,
+        validation_steps: Any,
+        validation_batch_size: Any,
+        validation_freq: Any,
+        loader_options: tuple,
+    ) -> _FitRun:
+        """Check every argument, make the data adapters, build the model on the first batch
+        and choose the step: everything that can fail does so before any weight changes."""
+        _check_loader_options(*loader_options)
         epochs = _check_int("epochs", epochs, least=0)
         initial_epoch = _check_int("initial_epoch", initial_epoch, least=0)
         steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, least=1, none=True)
@@ -431,11 +458,23 @@ class Trainer:
         verbose = _check_verbose(verbose)
         state = self._state("fit")
         epochs = _capped("epochs", epochs, global_config.max_epochs())
-        steps_per_epoch = _capped("steps_per_epoch", steps_per_epoch, global_config.max_steps_per_epoch())
-        validation_steps = _capped("steps_per_epoch", validation_steps, global_config.max_steps_per_epoch())
+        steps_limit = global_config.max_steps_per_epoch()
+        steps_per_epoch = _capped("steps_per_epoch", steps_per_epoch, steps_limit)
+        validation_steps = _capped("steps_per_epoch", validation_steps, steps_limit)
         batch_size = _check_batch_size(batch_size)
         validation_batch_size = _check_batch_size(validation_batch_size)
         _check_validation_freq(validation_freq)
+        group = distributed.context()  # under torchrun: data-parallel
+        if group is not None:
+            if stateful_layer(self) is not None:
+                raise ValueError(
+                    "fit: a stateful model cannot train data-parallel (each process would "
+                    "carry states of other processes' samples); run it in one process"
+                )
+            group.place(self)
+            callbacks = group.chief_callbacks(callbacks)
+            verbose = verbose if group.is_chief else 0
+            batch_size = (batch_size or 32) * group.world_size  # batch_size is per process
         parts = [("x", x), ("validation_data", _unpack_validation(validation_data)[0])]
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_module.split_validation(
@@ -458,6 +497,9 @@ class Trainer:
         adapter = self._adapter(
             x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight
         )
+        if group is not None:
+            adapter = distributed.ShardedAdapter(adapter, group)
+            validation_batch_size = validation_batch_size or batch_size // group.world_size
         val_adapter = None
         if validation_data is not None:
             val_adapter = self._adapter(
@@ -489,46 +531,67 @@ class Trainer:
             epochs=epochs,
             steps=adapter.num_batches,
         )
-        self.stop_training = False
-        logs: dict[str, Any] = {}
-        with training_mode(self, True), deferred_interrupt() as interrupted:
-            callback_list.on_train_begin()
-            # BackupAndRestore may resume an interrupted run from a later epoch.
-            initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
-            groups = StepGroups(callback_list, "train", self.steps_per_execution)
-            step_logs: list[Any] = [{}]  # what a train_step of yours returned last
-            batch_logs = LazyLogs(lambda: _plain_logs(step_logs[0]) if custom else self._logs())
-            try:
-                for epoch in range(initial_epoch, epochs):
-                    self._reset_metrics()
-                    callback_list.on_epoch_begin(epoch)
-                    for step, (bx, by, bsw) in enumerate(adapter.batches(epoch)):
-                        groups.begin(step)
-                        if custom:
-                            step_logs[0] = self.train_step(pack_x_y_sample_weight(bx, by, bsw))
-                        else:
-                            self._train_batch(bx, *self._targets(by, bsw))
-                        interrupted.check()
-                        if groups.end(step, batch_logs.fresh) and self.stop_training:
-                            break
-                    groups.close(batch_logs.fresh)
-                    logs = dict(batch_logs.fresh())
-                    if val_adapter is not None and _validates_after(epoch, validation_freq):
-                        with training_mode(self, False):
-                            callback_list.on_test_begin()
-                            val_adapter.rewind()  # each validation starts at the beginning
-                            val_logs = self._run_evaluation(val_adapter, callback_list)
-                            callback_list.on_test_end(val_logs)
-                        logs.update({f"val_{key}": value for key, value in val_logs.items()})
-                        logs = dict(sorted(logs.items()))
-                    callback_list.on_epoch_end(epoch, logs)
-                    if self.stop_training:
-                        break
-            finally:
-                callback_list.on_train_end(logs)
-                if epochs > initial_epoch and hasattr(state.optimizer, "finalize_variable_values"):
-                    state.optimizer.finalize_variable_values(self.trainable_weights)
-        return self.history
+        return _FitRun(
+            adapter=adapter,
+            validation=val_adapter,
+            callbacks=callback_list,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            validation_freq=validation_freq,
+            train_step=self.train_step if custom else None,
+            runner=self._runner() if group is None else self._data_parallel_runner(group),
+            group=group,
+        )
+
+    def _data_parallel_runner(self, group: distributed.Context) -> step.StepRunner:
+        """The step through ``DistributedDataParallel`` (eager: DDP averages in backward)."""
+        state = self._compile_state
+        if state.jit_compile:
+            warn_user("jit_compile=True under torchrun: the data-parallel step runs eagerly")
+        return step.StepRunner(
+            self,
+            state,
+            group.wrap(self),
+            float32_outputs=self._runner().float32_outputs,
+        )
+
+    def _fit_epoch(self, run: _FitRun, epoch: int, interrupted: Any) -> dict[str, Any]:
+        """One epoch of training; returns its logs."""
+        callback_list = run.callbacks
+        self._reset_metrics()
+        callback_list.on_epoch_begin(epoch)
+        groups = StepGroups(callback_list, "train", self.steps_per_execution)
+        custom_step, train = run.train_step, run.runner.train
+        step_logs: list[Any] = [{}]  # what a train_step of yours returned last
+        batch_logs = LazyLogs(lambda: _plain_logs(step_logs[0]) if custom_step else self._logs())
+        for step_index, (bx, by, bsw) in enumerate(run.adapter.batches(epoch)):
+            groups.begin(step_index)
+            if custom_step is not None:
+                step_logs[0] = custom_step(pack_x_y_sample_weight(bx, by, bsw))
+            else:
+                train(bx, *self._targets(by, bsw))
+            interrupted.check()
+            if groups.end(step_index, batch_logs.fresh) and self.stop_training:
+                break
+        groups.close(batch_logs.fresh)
+        if run.group is not None and custom_step is None:
+            return run.group.global_logs(self)
+        return dict(batch_logs.fresh())
+
+    def _fit_validation(self, run: _FitRun, logs: dict[str, Any]) -> dict[str, Any]:
+        """Validation after an epoch: ``logs`` with the ``val_`` entries added."""
+        callback_list = run.callbacks
+        if run.group is not None:  # every rank validates with rank 0's statistics
+            run.group.broadcast_state(self, parameters=False)
+        with training_mode(self, False):
+            callback_list.on_test_begin()
+            run.validation.rewind()  # each validation starts at the beginning
+            val_logs = self._run_evaluation(run.validation, callback_list)
+            if run.group is not None:
+                val_logs = run.group.broadcast_object(pythonify_logs(val_logs))
+            callback_list.on_test_end(val_logs)
+        logs = {**logs, **{f"val_{key}": value for key, value in val_logs.items()}}
+        return dict(sorted(logs.items()))
 
     # ------------------------------------------------------------------ evaluate / predict
 
@@ -584,15 +647,16 @@ class Trainer:
         self._reset_metrics()
         groups = StepGroups(callback_list, "test", self.steps_per_execution)
         custom = type(self).test_step is not Trainer.test_step
+        test = self._runner().test
         step_logs: list[Any] = [{}]
         batch_logs = LazyLogs(lambda: _plain_logs(step_logs[0]) if custom else self._logs())
-        for step, (bx, by, bsw) in enumerate(adapter.batches(0)):
-            groups.begin(step)
+        for step_index, (bx, by, bsw) in enumerate(adapter.batches(0)):
+            groups.begin(step_index)
             if custom:
                 step_logs[0] = self.test_step(pack_x_y_sample_weight(bx, by, bsw))
             else:
-                self._test_batch(bx, *self._targets(by, bsw))
-            groups.end(step, batch_logs.fresh)
+                test(bx, *self._targets(by, bsw))
+            groups.end(step_index, batch_logs.fresh)
         groups.close(batch_logs.fresh)
         return dict(batch_logs.fresh())
 
@@ -821,8 +885,11 @@ class Trainer:
         if state.ready:
             return
         x, y, sample_weight = adapter.peek()
-        with torch.no_grad(), training_mode(self, False), states_kept(self):
-            y_pred = self._flat_outputs(self(x))
+        if self._steps_need_no_outputs(state):
+            y_pred = []  # and call() may not exist: a GAN's train_step calls its parts
+        else:
+            with torch.no_grad(), training_mode(self, False), states_kept(self):
+                y_pred = self._flat_outputs(self(x))
         if state.parameters is not None and any(
             module._call_losses for module in self.modules() if isinstance(module, Layer)
         ):
@@ -830,6 +897,7 @@ class Trainer:
         targets, _ = self._targets(y, sample_weight)
         shapes = [tuple(p.shape) for p in y_pred]
         state.output_shapes = shapes
+        state.output_dtypes = [p.dtype for p in y_pred]
         if state.loss is not None:
             state.loss.check_targets(targets, shapes)
             if not state.jit_compile:
@@ -845,15 +913,23 @@ class Trainer:
         if state.parameters is None:
             self._attach_optimizer()
         if not state.parameters:
-            warnings.warn(
+            warn_user(
                 f"Model {self.name!r} has no trainable weights: fit() computes its losses and "
-                "metrics but changes nothing",
-                stacklevel=3,
+                "metrics but changes nothing"
             )
         if state.loss is None and state.regularized:  # compile(optimizer) and add_loss
             state.loss = OutputLosses(None, None, state.output_names, added_losses_only=True)
             state.loss.to(device)
         state.ready = True
+
+    def _steps_need_no_outputs(self, state: CompileState) -> bool:
+        """A ``train_step`` of the user's with no loss and no metrics compiled: nothing
+        needs the model's outputs before the first step (Keras skips that call too)."""
+        return (
+            type(self).train_step is not Trainer.train_step
+            and state.loss is None
+            and not state.metrics.requested
+        )
 
     def _check_targets(self, adapter: Any, class_weight: Any) -> None:
         """Refuse label values, sample weights and class weights that do not fit the outputs.
@@ -1146,7 +1222,14 @@ def _concatenate(batches: list[Any]) -> Any:
 
 
 def _concatenate_to_numpy(batches: list[Any]) -> Any:
-    return tree.map_structure(lambda t: t.detach().cpu().numpy(), _concatenate(batches))
+    """Batch outputs as numpy arrays; half-precision outputs (mixed precision) as float32."""
+
+    def to_numpy(tensor: torch.Tensor) -> np.ndarray:
+        if tensor.dtype in (torch.float16, torch.bfloat16):
+            tensor = tensor.float()
+        return tensor.detach().cpu().numpy()
+
+    return tree.map_structure(to_numpy, _concatenate(batches))
 
 
 def _plain_logs(logs: Any) -> dict[str, Any]:
@@ -1169,6 +1252,6 @@ def _capped(what: str, value: int | None, limit: int | None) -> int | None:
     """``value`` no larger than the global limit ``config.set_max_epochs`` /
     ``set_max_steps_per_epoch`` set, with Keras's warning when it cuts."""
     if limit is not None and (value is None or limit < value):
-        warnings.warn(f"Limiting {what} to {limit}", stacklevel=3)
+        warn_user(f"Limiting {what} to {limit}")
         return limit
     return value

@@ -6,6 +6,9 @@ stored one (a conv kernel's ``(3, 2, 0, 1)``: Keras's ``(kh, kw, in, out)`` stor
 and ``stored_shape(keras_shape)`` for what a permutation cannot express (a recurrent
 kernel's gate order; see ``layers.layer.WeightLayout``). Layers, optimizers (their slots)
 and the weights files all convert through these functions.
+
+A gradient read in Keras's layout (``weight.value.grad``, see ``layers.variables``) is marked
+with its layout, so that ``Optimizer.apply`` can take it back to the stored one.
 """
 
 from __future__ import annotations
@@ -14,7 +17,15 @@ from typing import Any
 
 import torch
 
-__all__ = ["Layout", "inverse", "stored_shape", "to_keras", "to_stored"]
+__all__ = [
+    "Layout",
+    "inverse",
+    "keras_gradient",
+    "stored_gradient",
+    "stored_shape",
+    "to_keras",
+    "to_stored",
+]
 
 Layout = Any  # None | tuple[int, ...] | an object with to_keras / to_stored / stored_shape
 
@@ -49,3 +60,20 @@ def stored_shape(shape: tuple[int, ...], layout: Layout) -> tuple[int, ...]:
 def inverse(permutation: tuple[int, ...]) -> tuple[int, ...]:
     """The permutation that undoes ``permutation``."""
     return tuple(sorted(range(len(permutation)), key=permutation.__getitem__))
+
+
+def keras_gradient(weight: torch.Tensor, layout: Layout) -> torch.Tensor | None:
+    """``weight.grad`` in Keras's layout, marked so that :func:`stored_gradient` undoes it."""
+    if weight.grad is None or layout is None:
+        return weight.grad
+    gradient = to_keras(weight.grad, layout)
+    gradient.__dict__["_stored_layout"] = layout
+    return gradient
+
+
+def stored_gradient(gradient: torch.Tensor) -> torch.Tensor:
+    """A gradient in its weight's stored layout: one from :func:`keras_gradient` is converted
+    back, any other is taken as already stored."""
+    if "_stored_layout" not in gradient.__dict__:
+        return gradient
+    return to_stored(gradient, gradient.__dict__["_stored_layout"])

@@ -1,0 +1,97 @@
+"""fit under torchrun with 2 CPU processes (gloo): global batches, global logs, rank 0 writes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import torchseq
+from tests.distributed import train_worker
+
+WORKER = pathlib.Path(train_worker.__file__)
+
+
+@pytest.fixture(scope="module")
+def ranks(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ddp")
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+        str(WORKER), str(out),
+    ]
+    completed = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, cwd=WORKER.parents[2], check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    results = [json.loads((out / f"rank{rank}.json").read_text()) for rank in (0, 1)]
+    return out, results
+
+
+def test_two_processes_at_batch_8_train_as_one_at_batch_16(ranks):
+    _, results = ranks
+    x, y = train_worker.data()
+    single = train_worker.model()
+    history = single.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    for result in results:
+        for ours, reference in zip(result["plain"]["weights"], single.get_weights()):
+            np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-6)
+        for key, values in history.history.items():  # the logs are the global ones
+            np.testing.assert_allclose(result["plain"]["history"][key], values, rtol=1e-5)
+
+
+def test_every_rank_logs_and_decides_alike(ranks):
+    _, (first, second) = ranks
+    assert first["shuffled"]["history"] == second["shuffled"]["history"]
+    for a, b in zip(first["shuffled"]["weights"], second["shuffled"]["weights"]):
+        np.testing.assert_array_equal(a, b)
+    assert first["shuffled"]["evaluate"] == pytest.approx(second["shuffled"]["evaluate"])
+    predictions = np.asarray(first["shuffled"]["predict"])
+    assert predictions.shape == (10, 2)
+    np.testing.assert_allclose(predictions, second["shuffled"]["predict"], rtol=1e-6)
+    assert set(first["shuffled"]["history"]) == {"loss", "mae", "val_loss", "val_mae"}
+
+
+def test_rank_0_writes_the_files(ranks):
+    out, (first, _) = ranks
+    with open(out / "log.csv") as file:
+        rows = list(csv.DictReader(file))
+    epochs = len(first["shuffled"]["history"]["loss"])
+    assert [int(row["epoch"]) for row in rows] == list(range(epochs))  # one writer, no repeats
+    np.testing.assert_allclose(
+        [float(row["loss"]) for row in rows], first["shuffled"]["history"]["loss"], rtol=1e-6
+    )
+    restored = torchseq.saving.load_model(out / "best.keras")
+    assert restored.predict(np.zeros((1, 6), "float32"), verbose=0).shape == (1, 2)
+
+
+def test_a_single_process_is_not_distributed():
+    from torchseq.training import distributed
+
+    assert not torch.distributed.is_initialized()
+    assert distributed.context() is None
+
+
+def test_keras_distribution_names_in_one_process():
+    from torchseq import distribution
+
+    assert distribution.list_devices("cpu") == ["cpu:0"]
+    assert distribution.get_device_count() == len(distribution.list_devices())
+    parallel = distribution.DataParallel()
+    distribution.set_distribution(parallel)  # one process: nothing to initialise
+    try:
+        assert distribution.distribution() is parallel
+        assert not torch.distributed.is_initialized()
+    finally:
+        distribution.set_distribution(None)
+    with pytest.raises(TypeError, match="DataParallel or None"):
+        distribution.set_distribution("data_parallel")
+    with pytest.raises(ValueError, match="auto_shard_dataset=False"):
+        distribution.DataParallel(auto_shard_dataset=False)
+    with pytest.raises(ValueError, match="device_type None, 'cpu', 'gpu' or 'cuda'"):
+        distribution.list_devices("tpu")

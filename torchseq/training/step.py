@@ -1,0 +1,198 @@
+"""The step runner: how torchseq's own training, test and predict steps run for one model.
+
+``fit`` (and ``evaluate``, ``train_on_batch``...) choose a runner once, from what ``compile``
+resolved and where the model runs, and then call ``runner.train(x, y, sample_weight)`` per
+batch. The variants differ in three places only:
+
+- the module the forward pass goes through: the model, or its ``DistributedDataParallel``
+  wrapper under ``torchrun`` (so gradients are averaged across processes);
+- what the loss sees: half-precision outputs of a mixed-precision model are cast to
+  float32 first (the forward pass itself runs under ``torch.autocast``, entered by the
+  layers whose dtype policy is mixed); softmax/sigmoid outputs paired with a matching
+  crossentropy are trained from their logits (:mod:`~torchseq.training.fused_logits`);
+- how gradients are made and applied: eagerly (``backward``, then the optimizer's ``step``,
+  with dynamic loss scaling when the optimizer is a ``LossScaleOptimizer``), or with
+  ``jit_compile=True`` as one compiled function computing the loss and its gradients
+  (forward and backward in one graph), applied by the optimizer.
+
+A user's ``train_step(data)`` replaces the runner's ``train`` entirely (see ``Trainer``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from torchseq.training import fused_logits
+from torchseq.utils import tree
+from torchseq.utils.user_warnings import warn_user
+
+__all__ = ["StepRunner", "make_runner"]
+
+_HALF = (torch.float16, torch.bfloat16)
+
+
+class StepRunner:
+    """torchseq's default steps for one model, with the forward module and casts fixed.
+
+    Args:
+        model: The model (a ``Trainer``).
+        state: Its compile state (see ``compile_utils.CompileState``).
+        module: What the forward pass calls: the model or a wrapper of it (DDP).
+        float32_outputs: Cast float16/bfloat16 outputs to float32 before the loss.
+    """
+
+    def __init__(
+        self, model: Any, state: Any, module: Any = None, *, float32_outputs: bool = False
+    ) -> None:
+        self.model = model
+        self.state = state
+        self.module = model if module is None else module
+        self.float32_outputs = float32_outputs
+
+    # ------------------------------------------------------------------ forward and loss
+
+    def outputs(self, x: Any) -> list[torch.Tensor]:
+        """The forward pass, flattened in output order (float32 where asked)."""
+        outputs = self.model._flat_outputs(self.module(x))
+        return _float32(outputs) if self.float32_outputs else outputs
+
+    def forward_and_loss(self, x: Any, y: list, sample_weight: list) -> tuple:
+        """``(total loss, per-output losses, outputs for the metrics)`` of a batch."""
+        state = self.state
+        if state.fused:
+            return self._forward_and_loss_from_logits(x, y, sample_weight)
+        y_pred = self.model._flat_outputs(self.module(x))  # starts the model's losses afresh
+        if self.float32_outputs:
+            y_pred = _float32(y_pred)
+        added = self.model.losses if state.regularized else []
+        total, values = state.loss(y, y_pred, sample_weight, added)
+        return total, values, y_pred
+
+    def _forward_and_loss_from_logits(self, x: Any, y: list, sample_weight: list) -> tuple:
+        """The forward pass with softmax/sigmoid outputs left as logits for the loss; the
+        metrics get the probabilities (see ``fused_logits``)."""
+        state = self.state
+        for output in state.fused:
+            output.layer.__dict__["_emits_logits"] = True
+        try:
+            logits = self.model._flat_outputs(self.module(x))
+        finally:
+            for output in state.fused:
+                output.layer.__dict__["_emits_logits"] = False
+        if self.float32_outputs:
+            logits = _float32(logits)
+        added = self.model.losses if state.regularized else []
+        total, values = state.loss(y, logits, sample_weight, added, logits=True)
+        return total, values, fused_logits.probabilities(state.fused, logits)
+
+    # ------------------------------------------------------------------ the steps
+
+    def train(self, x: Any, y: list, sample_weight: list) -> None:
+        """One optimizer step on a batch; updates the loss trackers and metrics on the device."""
+        state = self.state
+        total, values, y_pred = self.forward_and_loss(x, y, sample_weight)
+        if state.parameters:  # a model without trainable weights only reports its losses
+            optimizer = state.optimizer
+            optimizer.zero_grad(set_to_none=True)
+            (optimizer.scale_loss(total) if state.scales_loss else total).backward()
+            optimizer.step()
+            if state.constrained:
+                self.model._apply_constraints()
+        with torch.no_grad():
+            state.loss.update_trackers(total, values, _batch_size(x))
+            state.metrics.update(y, [p.detach() for p in y_pred], sample_weight)
+
+    def test(self, x: Any, y: list, sample_weight: list) -> None:
+        """Loss and metrics on a batch, no update."""
+        state = self.state
+        with torch.no_grad():
+            y_pred = self.outputs(x)
+            if state.loss is not None:
+                added = self.model.losses if state.regularized else []
+                total, values = state.loss(y, y_pred, sample_weight, added)
+                state.loss.update_trackers(total, values, _batch_size(x))
+            state.metrics.update(y, y_pred, sample_weight)
+
+    def predict(self, x: Any) -> Any:
+        """The model's outputs for a batch (``predict`` runs it under ``torch.no_grad``)."""
+        return self.module(x)
+
+    def _update_metrics(
+        self, x: Any, y: list, y_pred: list, sample_weight: list, total: Any, values: list
+    ) -> None:
+        state = self.state
+        with torch.no_grad():
+            state.loss.update_trackers(total, values, _batch_size(x))
+            state.metrics.update(y, [p.detach() for p in y_pred], sample_weight)
+
+
+class CompiledStepRunner(StepRunner):
+    """``jit_compile=True``: the loss and its gradients come from one compiled function.
+
+    ``torch.func.grad_and_value`` over ``functional_call`` makes forward and backward one
+    differentiable function of the trainable weights, which ``torch.compile`` turns into a
+    single graph (no graph break at ``backward``); the optimizer then applies the
+    gradients with its multi-tensor update. Shapes are static: the last, smaller batch of
+    an epoch compiles once more, and later epochs reuse both graphs.
+    """
+
+    def __init__(self, model: Any, state: Any, **kwargs: Any) -> None:
+        super().__init__(model, state, **kwargs)
+        names = {id(p): name for name, p in model.named_parameters()}
+        self._names = [names[id(p)] for p in state.parameters]
+        self._gradients = torch.compile(
+            torch.func.grad_and_value(self._loss_of, has_aux=True), dynamic=False
+        )
+
+    def _loss_of(self, weights: list, x: Any, y: list, sample_weight: list) -> tuple:
+        module = self.model
+        outputs = torch.func.functional_call(
+            module, dict(zip(self._names, weights)), (x,), strict=False
+        )
+        y_pred = module._flat_outputs(outputs)
+        if self.float32_outputs:
+            y_pred = _float32(y_pred)
+        added = module.losses if self.state.regularized else []
+        total, values = self.state.loss(y, y_pred, sample_weight, added)
+        return total, (total.detach(), [v.detach() for v in values], [p.detach() for p in y_pred])
+
+    def train(self, x: Any, y: list, sample_weight: list) -> None:
+        state = self.state
+        weights = state.parameters
+        gradients, (_, (total, values, y_pred)) = self._gradients(
+            [w.detach() for w in weights], x, y, sample_weight
+        )
+        optimizer = state.optimizer
+        if hasattr(optimizer, "apply"):
+            optimizer.apply(gradients, weights)
+        else:  # a torch.optim optimizer reads .grad
+            for weight, gradient in zip(weights, gradients):
+                weight.grad = gradient
+            optimizer.step()
+        if state.constrained:
+            self.model._apply_constraints()
+        self._update_metrics(x, y, y_pred, sample_weight, total, values)
+
+
+def make_runner(model: Any, state: Any, module: Any = None) -> StepRunner:
+    """The runner for ``model`` now: compiled or eager, through ``module`` (DDP) or not."""
+    float32_outputs = any(
+        dtype in _HALF for dtype in getattr(state, "output_dtypes", None) or []
+    )
+    if state.jit_compile and state.parameters and not state.scales_loss:
+        return CompiledStepRunner(model, state, module=module, float32_outputs=float32_outputs)
+    if state.jit_compile and state.scales_loss:
+        warn_user("jit_compile=True with loss scaling (mixed_float16) runs the step eagerly")
+    return StepRunner(model, state, module, float32_outputs=float32_outputs)
+
+
+def _float32(outputs: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Half-precision outputs (mixed precision) as float32, for the loss."""
+    return [p.float() if p.dtype in _HALF else p for p in outputs]
+
+
+def _batch_size(x: Any) -> int:
+    return tree.flatten(x)[0].shape[0]
+
