@@ -46,10 +46,8 @@ MODULES = [
     "distribution",
 ]
 
-# being added in this session; remove when landed
-PENDING: dict[str, dict[str, str]] = {
-    "layers": {"MaxNumBoundingBoxes": "bounding-box preprocessing (not started)"},
-}
+# Names being added by work in progress (none now); remove each when it lands
+PENDING: dict[str, dict[str, str]] = {}
 
 # Modules whose __getattr__ gives an excluded name's reason (see torchseq/_excluded.py).
 EXPLAINED_MODULES = ["", "layers", "optimizers", "callbacks", "utils", "saving"]

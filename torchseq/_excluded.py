@@ -34,6 +34,7 @@ EXCLUDED: dict[str, dict[str, str]] = {
         "FlaxLayer": _JAX,
         "JaxLayer": _JAX,
         "TFSMLayer": "loads TensorFlow SavedModels; torchseq does not depend on TensorFlow",
+        "MaxNumBoundingBoxes": "bounding-box preprocessing (keras.utils.bounding_boxes), left out",
     },
     "optimizers": {
         "MultiOptimizer": "one optimizer per variable group; use torch param groups instead",

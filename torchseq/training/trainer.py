@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import numbers
 import warnings
 from collections.abc import Callable, Mapping
@@ -998,7 +999,9 @@ class Trainer:
             metric.reset_state()
 
     def _device(self) -> torch.device:
-        for tensor in self.weights if self.built else []:
+        """Where the model's weights are, built or not (an unbuilt model moved with
+        ``.to("cuda")`` keeps the device on its uninitialised parameters)."""
+        for tensor in itertools.chain(self.parameters(), self.buffers()):
             return tensor.device
         return torch.device("cpu")
 
