@@ -118,8 +118,14 @@ def test_the_whole_gradient_step_is_one_graph_compiled_once_per_batch_shape():
     x, y = data((20,))  # batches of 16, 16 and 8
     _, compiled = twins(lambda: seed_mlp(dropout=0.0))
     torch._dynamo.utils.counters.clear()
-    compiled.fit(x, y, batch_size=16, epochs=3, verbose=0)
+    compiled.fit(x, y, batch_size=16, epochs=1, verbose=0)
     assert isinstance(compiled._compile_state.runner, CompiledStepRunner)
     assert not torch._dynamo.utils.counters["graph_break"]  # backward included, no break
-    # forward+loss+backward: one graph per batch shape, reused by later epochs
-    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == 2
+    # forward+loss+backward: at most one graph per batch shape (a graph compiled for an
+    # identical model earlier in the process is reused: weights are graph inputs) ...
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] <= 2
+    torch._dynamo.utils.counters.clear()
+    compiled.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    # ... and later epochs compile nothing.
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == 0
+    assert torch._dynamo.utils.counters["stats"]["calls_captured"] == 0

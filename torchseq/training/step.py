@@ -140,6 +140,14 @@ class CompiledStepRunner(StepRunner):
 
     def __init__(self, model: Any, state: Any, **kwargs: Any) -> None:
         super().__init__(model, state, **kwargs)
+        # Every model's runner compiles the same method, so dynamo's per-function cache
+        # holds an entry per model and batch shape; its default (8) would make the ninth
+        # compiled model in a process run eagerly, silently.
+        dynamo_config = torch._dynamo.config
+        dynamo_config.recompile_limit = max(dynamo_config.recompile_limit, 256)
+        dynamo_config.accumulated_cache_size_limit = max(
+            dynamo_config.accumulated_cache_size_limit, 1024
+        )
         names = {id(p): name for name, p in model.named_parameters()}
         self._names = [names[id(p)] for p in state.parameters]
         self._gradients = torch.compile(
