@@ -269,8 +269,6 @@ def set_dtype_policy(policy: Any) -> None:
         return
     from torchseq import dtype_policies
 
-    if not isinstance(policy, (str, dict, dtype_policies.DTypePolicy)):
-        policy = getattr(policy, "name", policy)  # Keras's own DTypePolicy
     _DTYPE_POLICY = dtype_policies.get(policy).name
 
 

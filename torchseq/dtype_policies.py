@@ -108,15 +108,16 @@ FloatDTypePolicy = DTypePolicy  # Keras's older name for the float policies
 
 
 def get(identifier: Any) -> DTypePolicy:
-    """A policy from a name, a policy, a serialized policy (Keras's config) or a dtype."""
+    """A policy from a name, a policy (torchseq's or Keras's), a serialized policy (Keras's
+    config) or a torch/numpy dtype."""
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, dict):
         return deserialize(identifier)
-    if isinstance(identifier, torch.dtype) or hasattr(identifier, "name") and not isinstance(
-        identifier, str
-    ):
-        identifier = config.dtype_name(config.standardize_dtype(identifier))
+    if isinstance(identifier, torch.dtype):
+        identifier = config.dtype_name(identifier)
+    elif not isinstance(identifier, str) and isinstance(getattr(identifier, "name", None), str):
+        identifier = identifier.name  # a numpy dtype, or Keras's own DTypePolicy
     if identifier is None or isinstance(identifier, str):
         return DTypePolicy(identifier)
     raise TypeError(

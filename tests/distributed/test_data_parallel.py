@@ -30,11 +30,11 @@ def ranks(tmp_path_factory):
     )
     assert completed.returncode == 0, completed.stderr[-4000:]
     results = [json.loads((out / f"rank{rank}.json").read_text()) for rank in (0, 1)]
-    return out, results
+    return out, results, completed.stdout
 
 
 def test_two_processes_at_batch_8_train_as_one_at_batch_16(ranks):
-    _, results = ranks
+    _, results, _ = ranks
     x, y = train_worker.data()
     single = train_worker.model()
     history = single.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
@@ -46,7 +46,7 @@ def test_two_processes_at_batch_8_train_as_one_at_batch_16(ranks):
 
 
 def test_every_rank_logs_and_decides_alike(ranks):
-    _, (first, second) = ranks
+    _, (first, second), _ = ranks
     assert first["shuffled"]["history"] == second["shuffled"]["history"]
     for a, b in zip(first["shuffled"]["weights"], second["shuffled"]["weights"]):
         np.testing.assert_array_equal(a, b)
@@ -58,7 +58,10 @@ def test_every_rank_logs_and_decides_alike(ranks):
 
 
 def test_rank_0_writes_the_files(ranks):
-    out, (first, _) = ranks
+    out, (first, _), stdout = ranks
+    epochs_run = len(first["shuffled"]["history"]["loss"])
+    assert stdout.count("Epoch 1/3") == 1  # the progress bar prints on rank 0 only
+    assert stdout.count("val_loss:") == epochs_run
     with open(out / "log.csv") as file:
         rows = list(csv.DictReader(file))
     epochs = len(first["shuffled"]["history"]["loss"])

@@ -43,7 +43,7 @@ def main(out):
     ]
     history = shuffled.fit(
         x, y, batch_size=8, epochs=3, validation_data=(x[:16], y[:16]), callbacks=callbacks,
-        verbose=0,
+        verbose=2,  # one line per epoch, printed by rank 0 only
     )
     result["shuffled"] = {
         "history": history.history,

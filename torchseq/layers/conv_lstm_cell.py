@@ -30,7 +30,7 @@ from torchseq.layers.convolutional import (
     _same_pads,
     _to_torch_layout,
 )
-from torchseq.layers.recurrent_cells import _lstm_gate_update
+from torchseq.layers.recurrent_cells import _lstm_gate_update, forget_gate_ones
 
 __all__ = ["ConvLSTMCell"]
 
@@ -195,18 +195,7 @@ class ConvLSTMCell(_ConvGeometry):
         """The bias initializer, with the forget gate's block at one for ``unit_forget_bias``."""
         if not self.unit_forget_bias:
             return self.bias_initializer
-        filters, initializer = self.filters, self.bias_initializer
-
-        def forget_gate_ones(shape: tuple, dtype: Any = None) -> torch.Tensor:
-            return torch.cat(
-                [
-                    torch.as_tensor(initializer((filters,), dtype=dtype)),
-                    torch.ones(filters, dtype=dtype),
-                    torch.as_tensor(initializer((2 * filters,), dtype=dtype)),
-                ]
-            )
-
-        return forget_gate_ones
+        return forget_gate_ones(self.bias_initializer, self.filters)
 
     def call(self, inputs: torch.Tensor, states: Any, training: bool | None = None) -> Any:
         """One step: ``(h, [h, c])`` from the step's input and the states ``[h, c]``."""

@@ -538,7 +538,7 @@ class Layer(LazyModuleMixin, nn.Module):
     def _call_in_precision(self, args: tuple, kwargs: dict) -> Any:
         """``call`` under this layer's mixed policy (autocast), or out of an enclosing
         autocast in the layer's own float dtype (see ``_set_dtype_policy``)."""
-        device_type = _device_type(args) or self._device_type()
+        device_type = _device_type(args) or self._device().type
         if self._autocast is False:
             if not torch.is_autocast_enabled(device_type):
                 return self.call(*args, **kwargs)
@@ -557,10 +557,12 @@ class Layer(LazyModuleMixin, nn.Module):
             return value.to(self._dtype)
         return value
 
-    def _device_type(self) -> str:
+    def _device(self) -> torch.device:
+        """Where the layer's weights are, built or not (an unbuilt layer moved with
+        ``.to("cuda")`` keeps the device on its uninitialised parameters)."""
         for tensor in itertools.chain(self.parameters(), self.buffers()):
-            return tensor.device.type
-        return "cpu"
+            return tensor.device
+        return torch.device("cpu")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not kwargs and self.built and args and type(args[0]) is torch.Tensor:
@@ -938,20 +940,23 @@ def _policy_from(layer_type: str, dtype: Any) -> dtype_policies.DTypePolicy:
     Integer dtypes are allowed for layers that hold no float weights (lookups)."""
     if dtype is None:
         return config.dtype_policy()
-    if not isinstance(dtype, (str, dict, dtype_policies.DTypePolicy, torch.dtype)):
-        dtype = getattr(dtype, "name", dtype)  # Keras's DTypePolicy, a numpy dtype
-    name = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
-    if isinstance(name, (str, torch.dtype)) and not isinstance(dtype, dtype_policies.DTypePolicy):
-        try:
-            standard = config.standardize_dtype(name)
-        except ValueError:
-            standard = None
-        if standard is not None and not standard.is_floating_point:
-            return _IntegerPolicy(config.dtype_name(standard))
     try:
         return dtype_policies.get(dtype)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{layer_type}: {error}; received: dtype={dtype!r}") from error
+        integer = _integer_dtype_name(dtype)
+        if integer is None:
+            raise ValueError(f"{layer_type}: {error}; received: dtype={dtype!r}") from error
+        return _IntegerPolicy(integer)
+
+
+def _integer_dtype_name(dtype: Any) -> str | None:
+    """The name of an integer (or bool) dtype given as a name, dtype or policy config."""
+    name = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
+    try:
+        standard = config.standardize_dtype(getattr(name, "name", name))
+    except (TypeError, ValueError):
+        return None
+    return None if standard.is_floating_point else config.dtype_name(standard)
 
 
 class _IntegerPolicy(dtype_policies.DTypePolicy):

@@ -53,6 +53,22 @@ def _check_cell_arguments(owner: str, units: Any, dropout: Any, recurrent_dropou
             raise ValueError(f"{owner}: {arg} must be in [0, 1], received: {arg}={rate}")
 
 
+def forget_gate_ones(initializer: Any, units: int) -> Any:
+    """An LSTM gate bias initializer (gates i, f, c, o of ``units`` each) whose forget-gate
+    block is ones and the others ``initializer``'s: Keras's ``unit_forget_bias``."""
+
+    def initialize(shape: tuple, dtype: Any = None) -> torch.Tensor:
+        return torch.cat(
+            [
+                torch.as_tensor(initializer((units,), dtype=dtype)),
+                torch.ones(units, dtype=dtype),
+                torch.as_tensor(initializer((2 * units,), dtype=dtype)),
+            ]
+        )
+
+    return initialize
+
+
 def _lstm_gate_update(
     gates: torch.Tensor,
     carry: torch.Tensor,
@@ -294,18 +310,7 @@ class LSTMCell(_BaseCell):
     def _bias_initializer(self) -> Any:
         if not self.unit_forget_bias:
             return self.bias_initializer
-        units, initializer = self.units, self.bias_initializer
-
-        def forget_gate_ones(shape: tuple, dtype: Any = None) -> torch.Tensor:
-            return torch.cat(
-                [
-                    torch.as_tensor(initializer((units,), dtype=dtype)),
-                    torch.ones(units, dtype=dtype),
-                    torch.as_tensor(initializer((2 * units,), dtype=dtype)),
-                ]
-            )
-
-        return forget_gate_ones
+        return forget_gate_ones(self.bias_initializer, self.units)
 
     def call(self, inputs: torch.Tensor, states: Any, training: bool | None = None) -> Any:
         training = self.training if training is None else training

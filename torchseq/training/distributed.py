@@ -33,13 +33,20 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from torchseq import callbacks as callbacks_module
 from torchseq.utils import tree
 
 __all__ = ["Context", "ShardedAdapter", "context"]
 
-# Callbacks that write files or print: rank 0 runs them alone.
-_CHIEF_ONLY = ("ProgbarLogger", "ModelCheckpoint", "BackupAndRestore", "CSVLogger", "TensorBoard",
-               "RemoteMonitor")
+# Callbacks that write files, print or post: rank 0 runs them alone (subclasses too).
+_CHIEF_ONLY = (
+    callbacks_module.BackupAndRestore,
+    callbacks_module.CSVLogger,
+    callbacks_module.ModelCheckpoint,
+    callbacks_module.ProgbarLogger,
+    callbacks_module.RemoteMonitor,
+    callbacks_module.TensorBoard,
+)
 
 
 class Context:
@@ -111,7 +118,7 @@ class Context:
         """The callbacks this rank runs: all of them on rank 0, the silent ones elsewhere."""
         if self.is_chief or not callbacks:
             return callbacks
-        return [c for c in callbacks if type(c).__name__ not in _CHIEF_ONLY]
+        return [c for c in callbacks if not isinstance(c, _CHIEF_ONLY)]
 
     @torch.no_grad()
     def global_logs(self, model: Any) -> dict[str, Any]:

@@ -100,9 +100,7 @@ class StepRunner:
             optimizer.step()
             if state.constrained:
                 self.model._apply_constraints()
-        with torch.no_grad():
-            state.loss.update_trackers(total, values, _batch_size(x))
-            state.metrics.update(y, [p.detach() for p in y_pred], sample_weight)
+        self._update_metrics(x, y, y_pred, sample_weight, total, values)
 
     def test(self, x: Any, y: list, sample_weight: list) -> None:
         """Loss and metrics on a batch, no update."""
@@ -122,6 +120,7 @@ class StepRunner:
     def _update_metrics(
         self, x: Any, y: list, y_pred: list, sample_weight: list, total: Any, values: list
     ) -> None:
+        """The loss trackers and metrics after a training step, on the device."""
         state = self.state
         with torch.no_grad():
             state.loss.update_trackers(total, values, _batch_size(x))
@@ -185,14 +184,17 @@ class CompiledStepRunner(StepRunner):
 
 
 def make_runner(model: Any, state: Any, module: Any = None) -> StepRunner:
-    """The runner for ``model`` now: compiled or eager, through ``module`` (DDP) or not."""
-    float32_outputs = any(
-        dtype in _HALF for dtype in getattr(state, "output_dtypes", None) or []
-    )
-    if state.jit_compile and state.parameters and not state.scales_loss:
-        return CompiledStepRunner(model, state, module=module, float32_outputs=float32_outputs)
-    if state.jit_compile and state.scales_loss:
-        warn_user("jit_compile=True with loss scaling (mixed_float16) runs the step eagerly")
+    """The runner for ``model`` now: compiled or eager, through ``module`` (DDP) or not.
+
+    The compiled step differentiates the model itself, so it cannot go through DDP (which
+    averages gradients in ``backward``) nor scale the loss: those run eagerly.
+    """
+    float32_outputs = any(dtype in _HALF for dtype in state.output_dtypes or [])
+    if state.jit_compile and state.parameters:
+        if module is None and not state.scales_loss:
+            return CompiledStepRunner(model, state, float32_outputs=float32_outputs)
+        reason = "under torchrun" if module is not None else "with loss scaling (mixed_float16)"
+        warn_user(f"jit_compile=True {reason} runs the step eagerly")
     return StepRunner(model, state, module, float32_outputs=float32_outputs)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import itertools
 import numbers
 import warnings
 from collections.abc import Callable, Mapping
@@ -540,21 +539,15 @@ class Trainer:
             initial_epoch=initial_epoch,
             validation_freq=validation_freq,
             train_step=self.train_step if custom else None,
-            runner=self._runner() if group is None else self._data_parallel_runner(group),
+            runner=(
+                self._runner()
+                if group is None
+                else step.make_runner(self, self._compile_state, group.wrap(self))
+            ),
             group=group,
         )
 
-    def _data_parallel_runner(self, group: distributed.Context) -> step.StepRunner:
-        """The step through ``DistributedDataParallel`` (eager: DDP averages in backward)."""
-        state = self._compile_state
-        if state.jit_compile:
-            warn_user("jit_compile=True under torchrun: the data-parallel step runs eagerly")
-        return step.StepRunner(
-            self,
-            state,
-            group.wrap(self),
-            float32_outputs=self._runner().float32_outputs,
-        )
+
 
     def _fit_epoch(self, run: _FitRun, epoch: int, interrupted: Any) -> dict[str, Any]:
         """One epoch of training; returns its logs."""
@@ -997,13 +990,6 @@ class Trainer:
     def _reset_metrics(self) -> None:
         for metric in self.metrics:
             metric.reset_state()
-
-    def _device(self) -> torch.device:
-        """Where the model's weights are, built or not (an unbuilt model moved with
-        ``.to("cuda")`` keeps the device on its uninitialised parameters)."""
-        for tensor in itertools.chain(self.parameters(), self.buffers()):
-            return tensor.device
-        return torch.device("cpu")
 
     def _input_names_for_data(self) -> list[str] | None:
         names = getattr(self, "input_names", None)
