@@ -24,6 +24,7 @@ from torchseq.layers.layer import Layer
 from torchseq.utils.integers import int_or_none, is_int
 
 __all__ = [
+    "FactorAugmentation",
     "ImageAugmentation",
     "check_choice",
     "check_seed",
@@ -209,6 +210,28 @@ class ImageAugmentation(Layer):
 def check_seed(layer: str, seed: Any) -> None:
     if seed is not None and not is_int(seed):
         raise TypeError(f"{layer}: seed must be an int or None, received: seed={seed!r}")
+
+
+class FactorAugmentation(ImageAugmentation):
+    """An augmentation drawn from a ``factor`` range over pixel values in ``value_range``
+    (the colour layers, RandomBrightness, RandomContrast): keeps both, already checked by
+    the subclass, and writes them in its config.
+    """
+
+    def __init__(
+        self,
+        factor: Any,
+        value_range: tuple[float, float],
+        seed: int | None = None,
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = factor
+        self.value_range = value_range
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
 
 
 def check_choice(layer: str, name: str, value: Any, choices: tuple[str, ...]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from torchseq.layers.preprocessing._augmentation import (
-    ImageAugmentation,
+    FactorAugmentation,
     factor_range,
     value_range_pair,
 )
@@ -15,7 +15,7 @@ from torchseq.layers.preprocessing._augmentation import (
 __all__ = ["RandomBrightness"]
 
 
-class RandomBrightness(ImageAugmentation):
+class RandomBrightness(FactorAugmentation):
     """Brightens or darkens each image by a random amount in training; mirrors
     ``keras.layers.RandomBrightness``.
 
@@ -54,12 +54,7 @@ class RandomBrightness(ImageAugmentation):
     ) -> None:
         factor = factor_range("RandomBrightness", "factor", factor, (-1.0, 1.0))
         value_range = value_range_pair("RandomBrightness", value_range)
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor
-        self.value_range = value_range
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+        super().__init__(factor, value_range, seed=seed, data_format=data_format, **kwargs)
 
     def _augment(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         deltas = self._uniform(*self.factor, images.shape[0], images.device, generator)

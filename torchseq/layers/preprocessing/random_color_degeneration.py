@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from torchseq.layers.preprocessing._augmentation import (
-    ImageAugmentation,
+    FactorAugmentation,
     factor_range,
     value_range_pair,
 )
@@ -16,7 +16,7 @@ from torchseq.layers.preprocessing._color import blend, check_rgb, grayscale
 __all__ = ["RandomColorDegeneration"]
 
 
-class RandomColorDegeneration(ImageAugmentation):
+class RandomColorDegeneration(FactorAugmentation):
     """Blends each image with its grayscale version by a random amount in training;
     mirrors ``keras.layers.RandomColorDegeneration``.
 
@@ -53,9 +53,7 @@ class RandomColorDegeneration(ImageAugmentation):
     ) -> None:
         factor = factor_range("RandomColorDegeneration", "factor", factor, (-1.0, 1.0))
         value_range = value_range_pair("RandomColorDegeneration", value_range)
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor
-        self.value_range = value_range
+        super().__init__(factor, value_range, seed=seed, data_format=data_format, **kwargs)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         shape = super().compute_output_shape(input_shape)
@@ -66,9 +64,6 @@ class RandomColorDegeneration(ImageAugmentation):
                 f"{channels} channels (input_shape={shape})"
             )
         return shape
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
 
     def _augment(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         factors = self._uniform(*self.factor, images.shape[0], images.device, generator)

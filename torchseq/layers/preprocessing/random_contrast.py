@@ -7,12 +7,12 @@ from typing import Any
 
 import torch
 
-from torchseq.layers.preprocessing._augmentation import ImageAugmentation, value_range_pair
+from torchseq.layers.preprocessing._augmentation import FactorAugmentation, value_range_pair
 
 __all__ = ["RandomContrast"]
 
 
-class RandomContrast(ImageAugmentation):
+class RandomContrast(FactorAugmentation):
     """Adjusts each image's contrast by a random factor in training; mirrors
     ``keras.layers.RandomContrast``.
 
@@ -51,12 +51,7 @@ class RandomContrast(ImageAugmentation):
     ) -> None:
         factor = _contrast_range(factor)
         value_range = value_range_pair("RandomContrast", value_range)
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor
-        self.value_range = value_range
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+        super().__init__(factor, value_range, seed=seed, data_format=data_format, **kwargs)
 
     def _augment(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         lower, upper = self.factor

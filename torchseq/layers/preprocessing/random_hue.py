@@ -6,13 +6,13 @@ from typing import Any
 
 import torch
 
-from torchseq.layers.preprocessing._augmentation import ImageAugmentation, value_range_pair
+from torchseq.layers.preprocessing._augmentation import FactorAugmentation, value_range_pair
 from torchseq.layers.preprocessing._color import check_rgb, shift_hue, to_range, unit_factor
 
 __all__ = ["RandomHue"]
 
 
-class RandomHue(ImageAugmentation):
+class RandomHue(FactorAugmentation):
     """Turns each image's hue by a random amount in training; mirrors
     ``keras.layers.RandomHue``.
 
@@ -49,12 +49,7 @@ class RandomHue(ImageAugmentation):
     ) -> None:
         factor = unit_factor("RandomHue", "factor", factor)
         value_range = value_range_pair("RandomHue", value_range)
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor
-        self.value_range = value_range
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+        super().__init__(factor, value_range, seed=seed, data_format=data_format, **kwargs)
 
     def _augment(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         batch, device = images.shape[0], images.device

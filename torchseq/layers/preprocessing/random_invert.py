@@ -6,13 +6,13 @@ from typing import Any
 
 import torch
 
-from torchseq.layers.preprocessing._augmentation import ImageAugmentation, value_range_pair
+from torchseq.layers.preprocessing._augmentation import FactorAugmentation, value_range_pair
 from torchseq.layers.preprocessing._color import unit_factor
 
 __all__ = ["RandomInvert"]
 
 
-class RandomInvert(ImageAugmentation):
+class RandomInvert(FactorAugmentation):
     """Inverts each image with a random probability in training; mirrors
     ``keras.layers.RandomInvert``.
 
@@ -49,12 +49,7 @@ class RandomInvert(ImageAugmentation):
     ) -> None:
         factor = unit_factor("RandomInvert", "factor", factor)
         value_range = value_range_pair("RandomInvert", value_range)
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor
-        self.value_range = value_range
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+        super().__init__(factor, value_range, seed=seed, data_format=data_format, **kwargs)
 
     def _augment(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         batch, device = images.shape[0], images.device

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from torchseq.layers.preprocessing._augmentation import ImageAugmentation, value_range_pair
+from torchseq.layers.preprocessing._augmentation import FactorAugmentation, value_range_pair
 from torchseq.layers.preprocessing._color import to_range
 
 __all__ = ["RandomPosterization"]
@@ -14,7 +14,7 @@ __all__ = ["RandomPosterization"]
 _BITS = 8
 
 
-class RandomPosterization(ImageAugmentation):
+class RandomPosterization(FactorAugmentation):
     """Reduces each image to a random number of bits per channel in training; mirrors
     ``keras.layers.RandomPosterization``.
 
@@ -52,12 +52,7 @@ class RandomPosterization(ImageAugmentation):
     ) -> None:
         factor = _bits_range(factor)
         value_range = value_range_pair("RandomPosterization", value_range)
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor
-        self.value_range = value_range
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+        super().__init__(factor, value_range, seed=seed, data_format=data_format, **kwargs)
 
     def _augment(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         low, high = self.factor

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from torchseq import config
-from torchseq.layers.preprocessing._augmentation import ImageAugmentation, value_range_pair
+from torchseq.layers.preprocessing._augmentation import FactorAugmentation, value_range_pair
 from torchseq.layers.preprocessing._color import (
     check_rgb,
     scale_saturation,
@@ -18,7 +18,7 @@ from torchseq.layers.preprocessing._color import (
 __all__ = ["RandomSaturation"]
 
 
-class RandomSaturation(ImageAugmentation):
+class RandomSaturation(FactorAugmentation):
     """Scales each image's saturation by a random factor in training; mirrors
     ``keras.layers.RandomSaturation``.
 
@@ -61,12 +61,7 @@ class RandomSaturation(ImageAugmentation):
     ) -> None:
         factor = _saturation_range(factor)
         value_range = value_range_pair("RandomSaturation", value_range)
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor
-        self.value_range = value_range
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+        super().__init__(factor, value_range, seed=seed, data_format=data_format, **kwargs)
 
     def _augment(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         draws = self._uniform(*self.factor, images.shape[0], images.device, generator)

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from torchseq.layers.preprocessing._augmentation import ImageAugmentation, value_range_pair
+from torchseq.layers.preprocessing._augmentation import FactorAugmentation, value_range_pair
 from torchseq.layers.preprocessing._color import blend, unit_factor
 
 __all__ = ["RandomSharpness"]
@@ -16,7 +16,7 @@ __all__ = ["RandomSharpness"]
 _SMOOTH = ((1.0, 1.0, 1.0), (1.0, 5.0, 1.0), (1.0, 1.0, 1.0))
 
 
-class RandomSharpness(ImageAugmentation):
+class RandomSharpness(FactorAugmentation):
     """Sharpens or blurs each image by a random amount in training; mirrors
     ``keras.layers.RandomSharpness``.
 
@@ -55,12 +55,7 @@ class RandomSharpness(ImageAugmentation):
     ) -> None:
         factor = unit_factor("RandomSharpness", "factor", factor)
         value_range = value_range_pair("RandomSharpness", value_range)
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = factor
-        self.value_range = value_range
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+        super().__init__(factor, value_range, seed=seed, data_format=data_format, **kwargs)
 
     def _augment(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         draws = self._uniform(*self.factor, images.shape[0], images.device, generator)
