@@ -108,3 +108,14 @@ def test_numpy_integers_are_accepted_as_ints():
 def test_the_loss_function_names_an_out_of_range_label():
     with pytest.raises(ValueError, match=r"\[0, 3\).*label 5"):
         keras.losses.sparse_categorical_crossentropy(torch.tensor([0, 5]), torch.full((2, 3), 1 / 3))
+
+
+def test_an_unknown_metric_name_fails_at_compile_and_keeps_the_compile_state():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="dense")])
+    model.compile("sgd", "mse", metrics=["mae"])
+    optimizer, state = model.optimizer, model._compile_state
+    for metrics in (["nope"], {"dense": ["mae", "nope"]}, [None]):
+        with pytest.raises(ValueError, match="nope|None"):
+            model.compile("adam", "mse", metrics=metrics)
+        assert model.optimizer is optimizer and model._compile_state is state
+    model.compile("adam", "mse", metrics=["acc", "ACCURACY", "mse"])  # shape-chosen names wait

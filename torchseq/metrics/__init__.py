@@ -328,6 +328,15 @@ def resolve(
     return cast(Metric, get(identifier))  # only None gives None, and it is ruled out
 
 
+def check_identifier(identifier: Any) -> None:
+    """Refuse now what :func:`resolve` would refuse at the first batch (``None``, an unknown
+    name), so ``compile`` fails before it changes anything; the accuracy names, chosen from
+    the shapes, pass."""
+    if isinstance(identifier, str) and identifier.lower() in _ACCURACY_NAMES:
+        return
+    resolve(identifier, (), ())
+
+
 def resolve_accuracy(
     name: str,
     y_true_shape: Sequence[int | None],

@@ -242,6 +242,10 @@ class OutputMetrics(nn.Module):
                 lists_are_entries=True,
             ),
         ]
+        for group in self._requested:
+            for entry in group:
+                for identifier in _as_list(entry):
+                    metrics_module.check_identifier(identifier)  # a typo fails at compile
         self._losses = losses
         self.entries: list[tuple[int, bool, Any]] = []
         self.built = False
