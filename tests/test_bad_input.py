@@ -119,3 +119,26 @@ def test_an_unknown_metric_name_fails_at_compile_and_keeps_the_compile_state():
             model.compile("adam", "mse", metrics=metrics)
         assert model.optimizer is optimizer and model._compile_state is state
     model.compile("adam", "mse", metrics=["acc", "ACCURACY", "mse"])  # shape-chosen names wait
+
+
+@pytest.mark.parametrize(
+    ("validation_data", "pattern"),
+    [
+        (lambda x, y: (x,), r"\(x, y\), \(x, y, sample_weight\).*a tuple of 1 items"),
+        (lambda x, y: (x, y, None, None), r"received: a tuple of 4 items"),
+        (lambda x, y: (np.ones((8, 4), "float32"), y), r"validation_data: .*expected axis -1.*3"),
+        (lambda x, y: (x, np.ones((8, 5), "float32")), r"validation_data: categorical_cross"),
+    ],
+    ids=["1-tuple", "4-tuple", "feature_size", "target_shape"],
+)
+def test_bad_validation_data_fails_before_the_first_epoch(validation_data, pattern):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "categorical_crossentropy")
+    x = np.ones((8, 3), "float32")
+    y = np.eye(2, dtype="float32")[np.zeros(8, int)]
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=pattern):
+        model.fit(x, y, validation_data=validation_data(x, y), epochs=1, verbose=0)
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+    assert model.optimizer.iterations == 0

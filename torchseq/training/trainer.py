@@ -512,6 +512,8 @@ class Trainer:
         custom = type(self).train_step is not Trainer.train_step
         self._prepare(adapter)
         self._check_targets(adapter, class_weight)
+        if val_adapter is not None and type(self).test_step is Trainer.test_step:
+            self._check_validation(val_adapter)
         if state.loss is None and not custom:
             raise ValueError(
                 f"fit: model {self.name!r} has nothing to minimise: compile() was given no "
@@ -916,6 +918,20 @@ class Trainer:
             state.loss.to(device)
         state.ready = True
 
+    def _check_validation(self, adapter: Any) -> None:
+        """Run the validation data's first batch through the model and the loss checks, so
+        bad validation data fails before the first epoch rather than after it."""
+        state = self._compile_state
+        x, y, sample_weight = adapter.peek()
+        try:
+            with torch.no_grad(), training_mode(self, False), states_kept(self):
+                shapes = [tuple(p.shape) for p in self._flat_outputs(self(x))]
+            if state.loss is not None:
+                state.loss.check_targets(self._targets(y, sample_weight)[0], shapes)
+            self._check_targets(adapter, None)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"validation_data: {error}") from error
+
     def _steps_need_no_outputs(self, state: CompileState) -> bool:
         """A ``train_step`` of the user's with no loss and no metrics compiled: nothing
         needs the model's outputs before the first step (Keras skips that call too)."""
@@ -1195,7 +1211,13 @@ def _num_samples(x: Any) -> int:
 
 def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:
     """``(x, y)`` or ``(x, y, sample_weight)``; anything else is a dataset yielding batches."""
-    if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
+    if isinstance(validation_data, (tuple, list)):
+        if len(validation_data) not in (2, 3):
+            raise ValueError(
+                "validation_data must be (x, y), (x, y, sample_weight) or a dataset yielding "
+                f"such batches, received: a {type(validation_data).__name__} of "
+                f"{len(validation_data)} items"
+            )
         return (*validation_data, None)[:3]
     return validation_data, None, None
 
