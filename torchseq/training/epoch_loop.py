@@ -84,8 +84,12 @@ class LazyLogs(Mapping):
 
 
 class InterruptFlag:
+    """A Ctrl-C held back while ``deferring`` (a step updates the weights), raised by
+    :meth:`check` once the step is over."""
+
     def __init__(self) -> None:
         self.raised = False
+        self.deferring = False
 
     def check(self) -> None:
         if self.raised:
@@ -95,16 +99,25 @@ class InterruptFlag:
 
 @contextlib.contextmanager
 def deferred_interrupt() -> Iterator[InterruptFlag]:
-    """Hold Ctrl-C until the current step ends, so weights are never half-updated."""
+    """Hold a Ctrl-C that arrives during a step until the step ends, so weights are never
+    half-updated; anywhere else (loading a batch, validation, callbacks) it interrupts at
+    once. A SIGINT that is ignored (``SIG_IGN``, as under ``nohup``) or handled by a handler
+    of the caller's is left alone, as is any signal outside the main thread."""
     flag = InterruptFlag()
-    if threading.current_thread() is not threading.main_thread():
+    previous = signal.getsignal(signal.SIGINT)
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or previous is not signal.default_int_handler
+    ):
         yield flag
         return
 
-    def remember(signum: int, frame: Any) -> None:
+    def defer_during_step(signum: int, frame: Any) -> None:
+        if not flag.deferring:
+            signal.default_int_handler(signum, frame)  # raises KeyboardInterrupt here
         flag.raised = True
 
-    previous = signal.signal(signal.SIGINT, remember)
+    signal.signal(signal.SIGINT, defer_during_step)
     try:
         yield flag
     finally:

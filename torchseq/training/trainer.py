@@ -562,10 +562,12 @@ class Trainer:
         batch_logs = LazyLogs(lambda: _plain_logs(step_logs[0]) if custom_step else self._logs())
         for step_index, (bx, by, bsw) in enumerate(run.adapter.batches(epoch)):
             groups.begin(step_index)
+            interrupted.deferring = True  # a Ctrl-C now waits for the weights' update
             if custom_step is not None:
                 step_logs[0] = custom_step(pack_x_y_sample_weight(bx, by, bsw))
             else:
                 train(bx, *self._targets(by, bsw))
+            interrupted.deferring = False
             interrupted.check()
             if groups.end(step_index, batch_logs.fresh) and self.stop_training:
                 break
