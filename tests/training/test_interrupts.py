@@ -140,3 +140,30 @@ def test_a_handler_of_yours_is_left_in_charge():
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     assert torch.isfinite(network.layers[-1].kernel).all()
+
+
+def test_a_generator_that_runs_out_warns_and_stops_without_an_empty_epoch(tmp_path):
+    def three_batches():
+        x, y = data()
+        for start in (0, 8, 16):
+            yield x[start : start + 8], y[start : start + 8]
+
+    network = model()
+    best = tmp_path / "best.keras"
+    checkpoint = callbacks.ModelCheckpoint(best, monitor="loss", save_best_only=True)
+    with pytest.warns(UserWarning, match=r"ran out of data.*ran 1 of 2 steps"):
+        history = network.fit(
+            three_batches(), steps_per_epoch=2, epochs=4, verbose=0, callbacks=[checkpoint]
+        )
+    assert len(history.history["loss"]) == 2  # the partial epoch is logged, then it stops
+    assert all(loss > 0 for loss in history.history["loss"])  # never an empty epoch's 0.0
+    assert int(network.optimizer.iterations) == 3 and best.exists()
+
+    def two_batches():
+        x, y = data()
+        yield x[:8], y[:8]
+        yield x[8:16], y[8:16]
+
+    with pytest.warns(UserWarning, match=r"ran 0 of 2 steps"):
+        history = model().fit(two_batches(), steps_per_epoch=2, epochs=3, verbose=0)
+    assert len(history.history["loss"]) == 1  # the used-up epoch logs nothing

@@ -61,6 +61,7 @@ class DataAdapter:
 
     num_samples: int | None = None
     batch_size: int | None = None
+    exhaustible = False  # whether the data can run out for good (a generator)
 
     def __init__(self, *, steps_per_epoch: int | None) -> None:
         self._steps_per_epoch = steps_per_epoch
@@ -208,6 +209,8 @@ class GeneratorAdapter(DataAdapter):
     A generator cannot be restarted: all epochs share it, and once it ends every later
     epoch is empty.
     """
+
+    exhaustible = True
 
     def __init__(
         self, generator: Iterator[Any], *, steps_per_epoch: int | None, convert: BatchConverter

@@ -412,7 +412,10 @@ class Trainer:
                 initial_epoch = run.group.broadcast_object(initial_epoch)
             try:
                 for epoch in range(initial_epoch, run.epochs):
-                    logs = self._fit_epoch(run, epoch, interrupted)
+                    epoch_logs = self._fit_epoch(run, epoch, interrupted)
+                    if epoch_logs is None:  # the data had run out
+                        break
+                    logs = epoch_logs
                     if run.validation is not None and _validates_after(epoch, run.validation_freq):
                         logs = self._fit_validation(run, logs)
                     callback_list.on_epoch_end(epoch, logs)
@@ -551,8 +554,9 @@ class Trainer:
 
 
 
-    def _fit_epoch(self, run: _FitRun, epoch: int, interrupted: Any) -> dict[str, Any]:
-        """One epoch of training; returns its logs."""
+    def _fit_epoch(self, run: _FitRun, epoch: int, interrupted: Any) -> dict[str, Any] | None:
+        """One epoch of training; returns its logs, or ``None`` when the data had run out
+        before it (a used-up generator), which then stops training with Keras's warning."""
         callback_list = run.callbacks
         self._reset_metrics()
         callback_list.on_epoch_begin(epoch)
@@ -560,6 +564,7 @@ class Trainer:
         custom_step, train = run.train_step, run.runner.train
         step_logs: list[Any] = [{}]  # what a train_step of yours returned last
         batch_logs = LazyLogs(lambda: _plain_logs(step_logs[0]) if custom_step else self._logs())
+        step_index = -1
         for step_index, (bx, by, bsw) in enumerate(run.adapter.batches(epoch)):
             groups.begin(step_index)
             interrupted.deferring = True  # a Ctrl-C now waits for the weights' update
@@ -572,9 +577,28 @@ class Trainer:
             if groups.end(step_index, batch_logs.fresh) and self.stop_training:
                 break
         groups.close(batch_logs.fresh)
+        if self._ran_out(run, step_index + 1) and step_index < 0:
+            return None  # no step ran: nothing to log (not a loss of 0.0)
         if run.group is not None and custom_step is None:
             return run.group.global_logs(self)
         return dict(batch_logs.fresh())
+
+    def _ran_out(self, run: _FitRun, steps: int) -> bool:
+        """Whether a generator ran out before the epoch's steps; if so, warn and stop, as
+        Keras does (arrays and datasets start another pass instead)."""
+        expected = run.adapter.num_batches
+        if self.stop_training or not run.adapter.exhaustible:
+            return False
+        if steps and (expected is None or steps >= expected):
+            return False
+        warn_user(
+            "Your input ran out of data; interrupting training. Make sure that your dataset "
+            "or generator can generate at least `steps_per_epoch * epochs` batches "
+            f"(this epoch ran {steps} of {expected if expected is not None else 'its'} "
+            "steps)."
+        )
+        self.stop_training = True
+        return True
 
     def _fit_validation(self, run: _FitRun, logs: dict[str, Any]) -> dict[str, Any]:
         """Validation after an epoch: ``logs`` with the ``val_`` entries added."""
