@@ -142,3 +142,28 @@ def test_bad_validation_data_fails_before_the_first_epoch(validation_data, patte
     for old, new in zip(before, model.get_weights()):
         np.testing.assert_array_equal(old, new)
     assert model.optimizer.iterations == 0
+
+
+def test_complex_data_is_refused_wherever_it_enters_a_real_model():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    before = model.get_weights()
+    for data in (np.ones((4, 3), np.complex64), torch.ones((4, 3), dtype=torch.complex64)):
+        with pytest.raises(TypeError, match="real numbers.*complex64"):
+            model.predict(data, verbose=0)
+        with pytest.raises(TypeError, match="real numbers.*complex64"):
+            model.fit(data, np.ones((4, 2), "float32"), verbose=0)
+        with pytest.raises(TypeError, match="real .*complex64"):
+            model(data)
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_a_sequential_takes_its_one_input_in_a_list_as_keras_does():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    x = np.ones((4, 3), "float32")
+    expected = model(x)
+    for wrapped in ([x], (x,), [torch.from_numpy(x)]):
+        torch.testing.assert_close(model(wrapped), expected)
+    with pytest.raises(ValueError, match="expects 1 input.*a list of 2 items"):
+        model([x, x])

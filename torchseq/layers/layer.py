@@ -632,8 +632,17 @@ class Layer(LazyModuleMixin, nn.Module):
         }
 
     def _explain_input_error(self, args: tuple, error: RuntimeError) -> None:
-        """Turn a torch shape error into a ValueError naming this layer, when it is one."""
-        if self.input_spec is None or not args:
+        """Turn a torch shape error into a ValueError naming this layer, and a dtype error
+        from complex inputs into a TypeError, when it is one of those."""
+        if not args:
+            return
+        for leaf in tree.flatten(args[0]):
+            if isinstance(leaf, torch.Tensor) and leaf.is_complex() and not self._dtype.is_complex:
+                raise TypeError(
+                    f'Layer "{self.name}" computes in {self.compute_dtype} and expects real '
+                    f"inputs, received a tensor of dtype {config.dtype_name(leaf.dtype)}"
+                ) from error
+        if self.input_spec is None:
             return
         shapes = tree.flatten_shapes(tree.map_structure(_shape_of, args[0]))
         try:

@@ -273,6 +273,8 @@ class SequentialModel(Model):
         return self._stack[-1:]
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        if type(inputs) in (list, tuple) and len(inputs) == 1:
+            inputs = inputs[0]  # [x] for a Sequential's one input, as Keras accepts it
         if mask is not None or self.produces_masks:
             return self._call_layers(with_keras_mask(inputs, mask), 0)
         outputs = inputs

@@ -58,7 +58,8 @@ def to_tensor(
         A tensor; the same tensor (or a view of the same numpy memory) when no cast is needed.
 
     Raises:
-        TypeError: For another type, or an array of non-numeric dtype.
+        TypeError: For another type, an array of non-numeric dtype, or complex data cast to
+            a real dtype.
     """
     if isinstance(value, torch.Tensor):
         tensor = value
@@ -69,6 +70,12 @@ def to_tensor(
         target = float_dtype or config.standardize_dtype(None)
     if target is None or tensor.dtype == target:
         return tensor
+    if tensor.is_complex() and not target.is_complex:
+        raise TypeError(
+            f"{what} must hold real numbers for an input of dtype "
+            f"{config.dtype_name(target)}, received complex data of dtype "
+            f"{config.dtype_name(tensor.dtype)} (casting would drop the imaginary part)"
+        )
     return tensor.to(target)
 
 
