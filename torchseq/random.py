@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import random as python_random
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 import torch
@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from torchseq import config
 from torchseq.ops import convert_to_tensor
 from torchseq.utils import naming
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "SeedGenerator",
@@ -88,7 +89,7 @@ class SeedGenerator:
     """
 
     def __init__(self, seed: int | None = None, name: str | None = None) -> None:
-        if seed is not None and not _is_int(seed):
+        if seed is not None and not is_int(seed):
             raise TypeError(
                 f"SeedGenerator: seed must be an int or None, received: seed={seed!r} "
                 f"of type {type(seed).__name__}"
@@ -304,7 +305,7 @@ def categorical(
             "categorical expects 2-D logits of shape (batch_size, num_classes), received: "
             f"logits.shape={tuple(logits.shape)}"
         )
-    if not _is_int(num_samples) or num_samples <= 0:
+    if not is_int(num_samples) or num_samples <= 0:
         raise ValueError(
             f"categorical expects num_samples to be a positive int, received: "
             f"num_samples={num_samples!r}"
@@ -381,7 +382,7 @@ def shuffle(x: Any, axis: int = 0, seed: int | SeedGenerator | None = None) -> t
     x = convert_to_tensor(x)
     if x.ndim == 0:
         raise ValueError("shuffle expects a tensor of rank >= 1, received a scalar (shape ())")
-    if not _is_int(axis) or not -x.ndim <= axis < x.ndim:
+    if not is_int(axis) or not -x.ndim <= axis < x.ndim:
         raise ValueError(
             f"shuffle expects an int axis in [{-x.ndim}, {x.ndim}) for an input of rank "
             f"{x.ndim}, received: axis={axis!r}"
@@ -514,7 +515,7 @@ def _generator(
 
 
 def _check_seed(fn: str, seed: Any) -> None:
-    if seed is not None and not isinstance(seed, SeedGenerator) and not _is_int(seed):
+    if seed is not None and not isinstance(seed, SeedGenerator) and not is_int(seed):
         raise TypeError(
             f"{fn} expects seed to be an int, a SeedGenerator or None, received: "
             f"seed={seed!r} of type {type(seed).__name__}"
@@ -545,13 +546,9 @@ def _inside_two_sigma(
 # ----------------------------------------------------------------------- arguments
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
-
-
 def _standardize_shape(fn: str, shape: Any) -> tuple[int, ...]:
-    dims = (shape,) if _is_int(shape) else shape
-    if not isinstance(dims, (tuple, list, torch.Size)) or not all(_is_int(d) for d in dims):
+    dims = (shape,) if is_int(shape) else shape
+    if not isinstance(dims, (tuple, list, torch.Size)) or not all(is_int(d) for d in dims):
         raise TypeError(f"{fn} expects shape to be a tuple of ints, received: shape={shape!r}")
     if any(d < 0 for d in dims):
         raise ValueError(f"{fn} expects non-negative dimensions, received: shape={shape!r}")
@@ -612,7 +609,7 @@ def _check_positive(fn: str, name: str, value: Any) -> None:
 
 
 def _integer_bound(fn: str, name: str, value: Any) -> int:
-    if _is_int(value):
+    if is_int(value):
         return int(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -645,7 +642,7 @@ def _mask_shape(noise_shape: Any, input_shape: torch.Size) -> tuple[int, ...]:
     if noise_shape is None:
         return tuple(input_shape)
     if not isinstance(noise_shape, (tuple, list, torch.Size)) or not all(
-        d is None or _is_int(d) for d in noise_shape
+        d is None or is_int(d) for d in noise_shape
     ):
         raise TypeError(
             "dropout expects noise_shape to be a tuple of ints and None, received: "

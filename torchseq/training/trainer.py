@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import numbers
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -42,6 +41,7 @@ from torchseq.training.stateful import (
 )
 from torchseq.utils import conversion, tree
 from torchseq.utils.data_packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from torchseq.utils.integers import is_int
 from torchseq.utils.logs import pythonify_logs
 from torchseq.utils.user_warnings import warn_user
 
@@ -116,7 +116,7 @@ class Trainer:
                 "compile: sample_weight_mode must be None or 'temporal', received: "
                 f"{sample_weight_mode!r}"
             )
-        if not _is_int(steps_per_execution) or steps_per_execution < 1:
+        if not is_int(steps_per_execution) or steps_per_execution < 1:
             raise ValueError(
                 f"compile: steps_per_execution must be a positive int, received: "
                 f"{steps_per_execution!r}"
@@ -974,7 +974,7 @@ class Trainer:
         on all the data of arrays and on the first batch of other sources.
         """
         state = self._compile_state
-        shapes = getattr(state, "output_shapes", None)
+        shapes = state.output_shapes
         if state.loss is None or shapes is None:
             return
         _, y, sample_weight = adapter.peek()
@@ -1146,17 +1146,12 @@ def _check_call_inputs(model_name: str, names: list[str], inputs: Any) -> None:
             )
 
 
-def _is_int(value: Any) -> bool:
-    """A Python or numpy integer, not a bool: what Keras accepts as a count."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
 def _check_int(name: str, value: Any, *, least: int, none: bool = False) -> int | None:
     """``value`` as a Python int of at least ``least`` (``None`` passes when ``none``)."""
     if value is None and none:
         return None
     expected = f"an int >= {least}" + (" or None" if none else "")
-    if not _is_int(value):
+    if not is_int(value):
         raise TypeError(
             f"{name} must be {expected}, received: {name}={value!r} of type "
             f"{type(value).__name__}"
@@ -1179,7 +1174,7 @@ def _check_verbose(verbose: Any) -> int:
         raise ValueError(
             f"verbose must be one of {_VERBOSE_CHOICES}, received: verbose={verbose!r}"
         )
-    if not _is_int(verbose):
+    if not is_int(verbose):
         raise TypeError(
             f"verbose must be one of {_VERBOSE_CHOICES}, received: verbose={verbose!r} of type "
             f"{type(verbose).__name__}"
@@ -1194,7 +1189,7 @@ def _check_verbose(verbose: Any) -> int:
 def _check_loader_options(max_queue_size: Any, workers: Any, use_multiprocessing: Any) -> None:
     """Keras 2's loader options: ints ``max_queue_size >= 1``, ``workers >= 0`` and a bool."""
     for name, value, least in (("max_queue_size", max_queue_size, 1), ("workers", workers, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if not is_int(value):
             raise TypeError(
                 f"{name} must be an int, received: {name}={value!r} of type "
                 f"{type(value).__name__}"
@@ -1212,7 +1207,7 @@ def _check_loader_options(max_queue_size: Any, workers: Any, use_multiprocessing
 def _check_validation_freq(validation_freq: Any) -> None:
     """An int >= 1 (validate every that many epochs) or a list of 1-based epoch numbers."""
     values = validation_freq if isinstance(validation_freq, (list, tuple)) else [validation_freq]
-    if not all(_is_int(v) for v in values):
+    if not all(is_int(v) for v in values):
         raise TypeError(
             "validation_freq must be an int or a list of ints (1-based epoch numbers), "
             f"received: validation_freq={validation_freq!r}"

@@ -8,6 +8,7 @@ import torch
 
 from torchseq.layers.preprocessing._augmentation import FactorAugmentation, value_range_pair
 from torchseq.layers.preprocessing._color import to_range
+from torchseq.utils.integers import is_int
 
 __all__ = ["RandomPosterization"]
 
@@ -80,18 +81,14 @@ def _bits_range(factor: Any) -> tuple[int, int]:
         "RandomPosterization: factor must be an int or a pair of ints in [1, 8], "
         f"received: factor={factor!r}"
     )
-
-    def is_int(value: Any) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool)
-
     if is_int(factor):
-        numbers = [factor]
-        pair = (1, factor)
+        numbers = [int(factor)]
+        pair = (1, int(factor))
     elif isinstance(factor, (tuple, list)) and all(is_int(f) for f in factor):
         if len(factor) != 2:
             raise ValueError(message)
-        numbers = list(factor)
-        pair = tuple(sorted(factor))
+        numbers = [int(f) for f in factor]
+        pair = tuple(sorted(numbers))
     else:
         raise TypeError(message)
     if not all(1 <= number <= _BITS for number in numbers):
