@@ -55,6 +55,11 @@ def test_every_rank_logs_and_decides_alike(ranks):
     assert predictions.shape == (10, 2)
     np.testing.assert_allclose(predictions, second["shuffled"]["predict"], rtol=1e-6)
     assert set(first["shuffled"]["history"]) == {"loss", "mae", "val_loss", "val_mae"}
+    # An uneven last batch is topped up, so both ranks take the same number of steps.
+    assert first["uneven"]["history"] == second["uneven"]["history"]
+    for a, b in zip(first["uneven"]["weights"], second["uneven"]["weights"]):
+        np.testing.assert_array_equal(a, b)
+        assert np.isfinite(a).all()
 
 
 def test_rank_0_writes_the_files(ranks):
