@@ -16,7 +16,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Iterator
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -32,6 +32,9 @@ from torchseq.utils import conversion, naming, tree
 from torchseq.utils.layouts import stored_shape as _stored_shape
 from torchseq.utils.layouts import to_keras as _keras_view
 from torchseq.utils.layouts import to_stored as _to_stored
+
+if TYPE_CHECKING:  # typing.Self is Python 3.11+; annotations are strings here
+    from typing import Self
 
 __all__ = ["InputSpec", "Layer", "WeightLayout", "with_keras_mask"]
 
