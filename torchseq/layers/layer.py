@@ -14,6 +14,7 @@ import functools
 import inspect
 import itertools
 import math
+import threading
 import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -114,7 +115,9 @@ class Layer(LazyModuleMixin, nn.Module):
 
     Layers are created in inference mode (``layer.training`` is ``False``), so calling a
     model on data gives Keras's inference results; ``fit`` switches to training mode, as
-    does ``model.train()`` or a call with ``training=True``.
+    does ``model.train()`` or a call with ``training=True``. The mode is per thread: a
+    ``predict`` in one thread while ``fit`` trains in another runs in inference mode
+    without switching the training steps (see ``training_mode``).
 
     Args:
         name: Layer name; unique per class by default (``dense``, ``dense_1``, ...).
@@ -135,6 +138,19 @@ class Layer(LazyModuleMixin, nn.Module):
     # Set by the trainer around its step for a softmax/sigmoid output layer whose loss takes
     # logits (training/fused_logits.py): the layer then skips its activation.
     _emits_logits = False
+
+    @property
+    def training(self) -> bool:
+        """Whether the layer runs in training mode, as this thread sees it (``training_mode``)."""
+        if _overriding:
+            overrides = _thread_modes.overrides
+            if overrides is not None and id(self) in overrides:
+                return overrides[id(self)]
+        return self.__dict__["training"]
+
+    @training.setter
+    def training(self, mode: bool) -> None:
+        self.__dict__["training"] = mode
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         layer = super().__new__(cls)
@@ -1130,16 +1146,64 @@ def with_keras_mask(inputs: Any, mask: Any) -> Any:
     return view
 
 
+class _ThreadModes(threading.local):
+    """The training flags this thread reads instead of the modules' own (see training_mode)."""
+
+    overrides: dict[int, bool] | None = None
+
+
+_thread_modes = _ThreadModes()
+_modes_lock = threading.Lock()
+# id(module) -> [thread, depth]: the thread whose training_mode the module's flag shows.
+_mode_owners: dict[int, list] = {}
+# How many training_mode blocks run on per-thread flags now; while none do, reading
+# Layer.training costs one test of this number.
+_overriding = 0
+
+
 @contextlib.contextmanager
 def training_mode(module: nn.Module, training: bool) -> Iterator[None]:
-    """Put a module tree in training (or inference) mode, restoring each module's mode after."""
-    modes = [(sub, sub.training) for sub in module.modules()]
+    """Run a block with a module tree in training (or inference) mode, in this thread only.
+
+    The first thread to enter sets the modules' ``training`` flags (torch's own modules read
+    them) and restores each one after. A second thread that enters while the first is
+    inside (``predict`` from a server thread during ``fit``) leaves the flags alone: the
+    torchseq layers of the tree read its mode from a thread-local table instead, so neither
+    thread's mode leaks into the other's calls.
+    """
+    global _overriding
+    modules = list(module.modules())
+    thread = threading.get_ident()
+    with _modes_lock:
+        shared = any(_mode_owners.get(id(sub), (thread,))[0] != thread for sub in modules)
+        if shared:
+            _overriding += 1
+        else:
+            for sub in modules:
+                _mode_owners.setdefault(id(sub), [thread, 0])[1] += 1
+    if shared:
+        outer = _thread_modes.overrides
+        _thread_modes.overrides = {**(outer or {}), **{id(sub): training for sub in modules}}
+        try:
+            yield
+        finally:
+            _thread_modes.overrides = outer
+            with _modes_lock:
+                _overriding -= 1
+        return
+    modes = [(sub, sub.training) for sub in modules]
     module.train(training)
     try:
         yield
     finally:
         for sub, mode in modes:
             sub.training = mode
+        with _modes_lock:
+            for sub in modules:
+                owner = _mode_owners[id(sub)]
+                owner[1] -= 1
+                if not owner[1]:
+                    del _mode_owners[id(sub)]
 
 
 def _batch_input_shape_from(layer_type: str, kwargs: dict) -> tuple | None:

@@ -1,0 +1,133 @@
+"""A model used from two threads at once: each call runs in its own thread's mode.
+
+``predict`` in a server thread while ``fit`` trains in another must neither run with
+dropout on nor switch the training steps to inference mode, whichever starts first.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import torch
+
+import torchseq
+from torchseq import callbacks, layers
+
+X = np.random.default_rng(0).random((32, 4)).astype("float32")
+Y = np.random.default_rng(1).random((32, 1)).astype("float32")
+
+
+class Probe(layers.Layer):
+    """Records, per call, the thread and the mode the layer ran in."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seen = []
+
+    def call(self, inputs):
+        self.seen.append((threading.get_ident(), self.training))
+        return inputs
+
+
+def dropout_model():
+    torch.manual_seed(0)
+    probe = Probe()
+    model = torchseq.Sequential(
+        [torchseq.Input((4,)), layers.Dense(16), probe, layers.Dropout(0.5), layers.Dense(1)]
+    )
+    model.compile("sgd", "mse")
+    return model, probe
+
+
+def modes(probe, thread):
+    return [mode for ident, mode in probe.seen if ident == thread]
+
+
+def all_modes(model):
+    return [module.training for module in model.modules()]
+
+
+def other_threads_modes(probe):
+    return [mode for ident, mode in probe.seen if ident != threading.get_ident()]
+
+
+def test_predict_in_a_thread_between_two_fit_steps_keeps_both_modes():
+    model, probe = dropout_model()
+    first_batch_done, resume = threading.Event(), threading.Event()
+
+    def batches():
+        yield X
+        first_batch_done.set()
+        resume.wait(timeout=30)  # predict is half done while fit takes a step
+        yield X
+
+    worker = threading.Thread(target=lambda: model.predict(batches(), verbose=0))
+
+    def begin(batch, logs):
+        if batch == 1:
+            worker.start()
+            first_batch_done.wait(timeout=30)
+
+    def end(batch, logs):
+        if batch == 1:
+            resume.set()
+            worker.join()
+
+    probe.seen.clear()
+    model.fit(
+        X, Y, batch_size=8, epochs=1, verbose=0,
+        callbacks=[callbacks.LambdaCallback(on_train_batch_begin=begin, on_train_batch_end=end)],
+    )
+
+    assert modes(probe, threading.get_ident())[-4:] == [True] * 4  # after the build call
+    assert other_threads_modes(probe) == [False, False]
+    assert not any(all_modes(model))
+
+
+def test_fit_while_another_thread_is_inside_predict_keeps_both_modes():
+    model, probe = dropout_model()
+    waiting, go, second_batch_done = threading.Event(), threading.Event(), threading.Event()
+
+    def batches():
+        yield X
+        waiting.set()
+        go.wait(timeout=30)  # fit starts and steps while predict is half done
+        yield X
+        second_batch_done.set()
+
+    worker = threading.Thread(target=lambda: model.predict(batches(), verbose=0))
+
+    def begin(batch, logs):
+        if batch == 1:
+            go.set()
+            second_batch_done.wait(timeout=30)
+
+    worker.start()
+    waiting.wait(timeout=30)
+    probe.seen.clear()
+    history = model.fit(
+        X, Y, batch_size=8, epochs=1, verbose=0,
+        callbacks=[callbacks.LambdaCallback(on_train_batch_begin=begin)],
+    )
+    worker.join()
+
+    assert modes(probe, threading.get_ident())[-4:] == [True] * 4  # after the build call
+    assert other_threads_modes(probe) == [False]
+    assert np.isfinite(history.history["loss"][0])
+    assert not any(all_modes(model))
+
+
+def test_a_call_with_training_in_another_thread_leaves_this_threads_mode():
+    model, probe = dropout_model()
+    model.train()
+    probe.seen.clear()  # building the model called it once
+    other = []
+    worker = threading.Thread(target=lambda: other.append(model(X, training=False)))
+    with torchseq.layers.layer.training_mode(model, True):
+        worker.start()
+        worker.join()
+        assert model.training and all(all_modes(model))
+        model(X)
+    assert modes(probe, threading.get_ident()) == [True]
+    assert other_threads_modes(probe) == [False]
