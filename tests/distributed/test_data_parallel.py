@@ -37,12 +37,86 @@ def test_two_processes_at_batch_8_train_as_one_at_batch_16(ranks):
     _, results, _ = ranks
     x, y = train_worker.data()
     single = train_worker.model()
-    history = single.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    history = single.fit(
+        x, y, batch_size=16, epochs=2, shuffle=False, validation_data=(x[:21], y[:21]), verbose=0
+    )
+    assert set(history.history) == {"loss", "mae", "val_loss", "val_mae"}
     for result in results:
         for ours, reference in zip(result["plain"]["weights"], single.get_weights()):
             np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-6)
         for key, values in history.history.items():  # the logs are the global ones
             np.testing.assert_allclose(result["plain"]["history"][key], values, rtol=1e-5)
+
+
+def _with_weights(make, weights):
+    network = make()
+    network.set_weights([np.asarray(w, "float32") for w in weights])
+    return network
+
+
+def test_evaluate_and_predict_run_each_rank_on_its_own_share(ranks):
+    _, (first, second), _ = ranks
+    # batch_size=8 per process: global batches of 16, the last ones of 59 and 17 samples
+    # (11 and 1) split without padding, the first rank taking the odd sample.
+    shares = [[8, 8, 8, 6, 8, 1], [8, 8, 8, 5, 8]]
+    for result, expected in zip((first, second), shares):
+        assert result["plain"]["evaluated_sizes"] == expected
+        assert result["plain"]["predicted_sizes"] == expected
+
+
+@pytest.mark.parametrize("name", ["plain", "two_outputs"])
+def test_evaluate_returns_the_figures_of_all_the_data_on_every_rank(ranks, name):
+    _, results, _ = ranks
+    make = train_worker.model if name == "plain" else train_worker.two_outputs
+    x, y = train_worker.data()
+    y = y if name == "plain" else train_worker.targets(x[:, :2])
+    single = _with_weights(make, results[0][name]["weights"])
+    reference = train_worker.evaluated(single, x, y)  # 59 and 17 samples, weighted
+    for result in results:
+        assert result[name]["evaluate"].keys() == reference.keys()
+        for n, figures in reference.items():
+            assert result[name]["evaluate"][n].keys() == figures.keys()
+            for key, value in figures.items():
+                np.testing.assert_allclose(result[name]["evaluate"][n][key], value, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["plain", "two_outputs"])
+def test_predict_returns_every_prediction_in_input_order_on_every_rank(ranks, name):
+    _, results, _ = ranks
+    make = train_worker.model if name == "plain" else train_worker.two_outputs
+    x, _ = train_worker.data()
+    single = _with_weights(make, results[0][name]["weights"])
+    for n in (59, 17):
+        reference = single.predict(x[:n], batch_size=8, verbose=0)
+        for result in results:
+            ours = result[name]["predict"][str(n)]
+            if name == "plain":
+                np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-6)
+                continue
+            assert sorted(ours) == ["a", "b"]
+            for key in ours:
+                np.testing.assert_allclose(ours[key], reference[key], rtol=1e-5, atol=1e-6)
+
+
+def test_a_dataset_and_a_loader_load_each_rank_its_own_batches(ranks):
+    _, results, _ = ranks
+    x, y = train_worker.data()
+    single = train_worker.model()
+    single.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    for result in results:  # a Dataset at batch_size=8 per process trains as 16 in one
+        for ours, reference in zip(result["loaders"]["dataset_weights"], single.get_weights()):
+            np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-6)
+    # The loader's collate_fn ran on each rank for its own 4 batches of 8 per epoch, in an
+    # order shuffled alike on both ranks: together they cover every sample once an epoch.
+    loaded = [result["loaders"]["loaded"] for result in results]
+    for batches in loaded:
+        assert [len(batch) for batch in batches] == [8] * 8
+    everything = sorted(x[:, 0].tolist())
+    for epoch in (0, 1):
+        shares = [np.concatenate(batches[epoch * 4 : (epoch + 1) * 4]) for batches in loaded]
+        np.testing.assert_allclose(np.sort(np.concatenate(shares)), everything, rtol=1e-6)
+    assert loaded[0][:4] != loaded[0][4:]  # a new order each epoch
+    assert np.concatenate(loaded[0][:4]).tolist() != x[0:64:2, 0].tolist()  # shuffled
 
 
 def test_every_rank_logs_and_decides_alike(ranks):

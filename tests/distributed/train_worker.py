@@ -4,11 +4,14 @@ Nothing here knows about processes except where it writes its results: ``fit`` f
 torchrun environment itself.
 """
 
+import contextlib
 import json
 import os
 import sys
 
 import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset, default_collate
 
 import torchseq as keras
 
@@ -27,13 +30,118 @@ def model():
     return network
 
 
+def two_outputs():
+    """Two named outputs, one after a BatchNormalization (whose statistics each rank
+    updates on its own batches)."""
+    keras.utils.set_random_seed(2)
+    inputs = keras.Input((6,))
+    hidden = keras.layers.BatchNormalization()(keras.layers.Dense(4)(inputs))
+    outputs = {
+        "a": keras.layers.Dense(2, name="a")(hidden),
+        "b": keras.layers.Dense(1, activation="sigmoid", name="b")(inputs),
+    }
+    network = keras.Model(inputs, outputs)
+    network.compile(
+        keras.optimizers.SGD(0.1),
+        {"a": "mse", "b": "binary_crossentropy"},
+        metrics={"a": ["mae"], "b": ["accuracy"]},
+    )
+    return network
+
+
+def targets(y):
+    return {"a": y, "b": (y[:, :1] > 0.5).astype("float32")}
+
+
+def weights():
+    return np.linspace(0.5, 2.0, 64, dtype=np.float32)
+
+
+def listed(values):
+    return {key: value.tolist() for key, value in values.items()}
+
+
+def evaluated(network, x, y, sizes=None):
+    """evaluate's figures on 59 samples (the last global batch of 11 split 6 and 5) and on
+    17 (the last of 1: rank 1 has no share of it); ``sizes`` gets the batches it ran."""
+    with batch_sizes(network, sizes):
+        return {
+            str(n): network.evaluate(
+                x[:n], y[:n] if not isinstance(y, dict) else {k: v[:n] for k, v in y.items()},
+                sample_weight=weights()[:n], batch_size=8, verbose=0, return_dict=True,
+            )
+            for n in (59, 17)
+        }
+
+
+def predicted(network, x, sizes=None):
+    with batch_sizes(network, sizes):
+        outputs = {str(n): network.predict(x[:n], batch_size=8, verbose=0) for n in (59, 17)}
+    return {
+        n: listed(value) if isinstance(value, dict) else value.tolist()
+        for n, value in outputs.items()
+    }
+
+
+@contextlib.contextmanager
+def batch_sizes(network, sizes):
+    """Record the size of every batch the model runs on into ``sizes`` (if a list)."""
+    if sizes is None:
+        yield
+        return
+    hook = network.register_forward_hook(lambda _, inputs, __: sizes.append(len(inputs[0])))
+    try:
+        yield
+    finally:
+        hook.remove()
+
+
 def main(out):
     keras.distribution.set_distribution(keras.distribution.DataParallel())  # optional
     x, y = data()
     result = {}
     plain = model()
-    history = plain.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
-    result["plain"] = {"history": history.history, "weights": [w.tolist() for w in plain.get_weights()]}
+    history = plain.fit(
+        x, y, batch_size=8, epochs=2, shuffle=False, validation_data=(x[:21], y[:21]), verbose=0
+    )
+    result["plain"] = {
+        "history": history.history,
+        "weights": [w.tolist() for w in plain.get_weights()],
+        "evaluate": evaluated(plain, x, y, evaluated_sizes := []),
+        "predict": predicted(plain, x, predicted_sizes := []),
+        "evaluated_sizes": evaluated_sizes,
+        "predicted_sizes": predicted_sizes,
+    }
+
+    two = two_outputs()
+    two.fit(x, targets(x[:, :2]), batch_size=8, epochs=1, verbose=0)
+    result["two_outputs"] = {
+        "weights": [w.tolist() for w in two.get_weights()],  # rank 0's, as every rank uses
+        "evaluate": evaluated(two, x, targets(x[:, :2])),
+        "predict": predicted(two, x),
+    }
+
+    # A torch Dataset and a DataLoader: each rank loads its own batches of 8.
+    from_dataset = model()
+    from_dataset.fit(TensorDataset(torch.from_numpy(x), torch.from_numpy(y)), batch_size=8,
+                     epochs=2, shuffle=False, verbose=0)
+    loaded = []
+
+    def collate(samples):
+        loaded.append([float(sample[0][0]) for sample in samples])
+        return default_collate(samples)
+
+    loader = DataLoader(
+        TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
+        batch_size=8, shuffle=True, collate_fn=collate,
+    )
+    from_loader = model()
+    from_loader.fit(loader, epochs=2, verbose=0)
+    result["loaders"] = {
+        "dataset_weights": [w.tolist() for w in from_dataset.get_weights()],
+        "loader_weights": [w.tolist() for w in from_loader.get_weights()],
+        "loaded": loaded,
+    }
 
     shuffled = model()
     callbacks = [

@@ -162,7 +162,9 @@ def make_adapter(
     if source == "Dataset":
         x = _loader_for(x, batch_size=batch_size, shuffle=shuffle, device=device)
     if source in ("Dataset", "DataLoader"):
-        return DataLoaderAdapter(x, steps_per_epoch=steps_per_epoch, convert=convert)
+        return DataLoaderAdapter(
+            x, steps_per_epoch=steps_per_epoch, convert=convert, from_dataset=source == "Dataset"
+        )
     return GeneratorAdapter(x, steps_per_epoch=steps_per_epoch, convert=convert)
 
 

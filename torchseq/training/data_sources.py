@@ -264,16 +264,39 @@ class PyDatasetAdapter(DataAdapter):
 
 
 class DataLoaderAdapter(DataAdapter):
-    """A ``torch.utils.data.DataLoader``, used as it is (its own batch size and shuffling)."""
+    """A ``torch.utils.data.DataLoader``, used as it is (its own batch size and shuffling).
+
+    ``from_dataset`` says that ``make_adapter`` made the loader from a ``Dataset`` (at the
+    batch size it was asked for) rather than receiving it.
+    """
 
     def __init__(
-        self, loader: DataLoader, *, steps_per_epoch: int | None, convert: BatchConverter
+        self,
+        loader: DataLoader,
+        *,
+        steps_per_epoch: int | None,
+        convert: BatchConverter,
+        from_dataset: bool = False,
     ) -> None:
         super().__init__(steps_per_epoch=steps_per_epoch)
         self._loader = loader
         self._convert = convert
+        self.from_dataset = from_dataset
         self.batch_size = loader.batch_size
         self.num_samples = _length_of(loader.dataset)
+
+    @property
+    def loader(self) -> DataLoader:
+        return self._loader
+
+    def with_loader(self, loader: DataLoader) -> DataLoaderAdapter:
+        """The same adapter (steps, conversion) over another loader of the same data."""
+        return DataLoaderAdapter(
+            loader,
+            steps_per_epoch=self._steps_per_epoch,
+            convert=self._convert,
+            from_dataset=self.from_dataset,
+        )
 
     def _pass_length(self) -> int | None:
         if isinstance(self._loader.dataset, IterableDataset):

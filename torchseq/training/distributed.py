@@ -1,4 +1,4 @@
-"""Data-parallel ``fit`` under ``torchrun``: process group, DDP wrap, sharding, global logs.
+"""Data-parallel ``fit`` / ``evaluate`` / ``predict`` under ``torchrun``.
 
 ``torchrun --nproc_per_node=N train.py`` runs N copies of an unchanged single-device
 program. When ``fit`` finds that environment (or a process group the user initialised) it
@@ -12,28 +12,46 @@ trains data-parallel:
   every rank draws from one shared seed, and each rank takes its own contiguous share of
   every such batch (a final batch that does not divide evenly is topped up from its own
   first samples, as ``DistributedSampler`` pads). With a mean loss, N processes at batch
-  size B take the steps one process takes at batch size N*B;
+  size B take the steps one process takes at batch size N*B. A map-style torch
+  ``Dataset`` or a ``DataLoader`` over one is loaded through a ``DistributedSampler``
+  instead (shuffled as the loader shuffles, alike on every rank for each epoch), so every
+  rank loads only its own batches, of the loader's batch size;
 - the loss trackers and metrics of every rank are summed at the end of each epoch, so
   every rank logs the global figures and callbacks decide alike; the progress bar and the
   callbacks that write files run on rank 0 only, and every rank waits for them at the end
   of each epoch.
 
-Evaluation and prediction (and validation in ``fit``) run whole on every rank, after rank
-0's buffers (BatchNormalization statistics) have been copied to all: every rank gets every
-prediction, in input order, and the same figures.
+``evaluate``, ``predict`` and validation in ``fit`` start from rank 0's weights and buffers
+(BatchNormalization statistics) and split the data without padding: each rank takes an
+unequal share of every batch (the first ``size % N`` ranks one sample more), so no sample
+counts twice. ``evaluate`` sums the metric states of all ranks, so every rank returns the
+figures one process computes on all the data; ``predict`` gathers every rank's outputs, so
+every rank returns every prediction in input order. A stateful model, or a ``test_step`` of
+the user's (whose logs cannot be summed), evaluates the whole data on every rank instead.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import torch
 import torch.distributed as dist
+from torch.nn.parameter import UninitializedTensorMixin
+from torch.utils.data import (
+    DataLoader,
+    DistributedSampler,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+)
 
 from torchseq import callbacks as callbacks_module
+from torchseq.training.data_sources import DataLoaderAdapter
 from torchseq.utils import tree
 
 __all__ = ["Context", "ShardedAdapter", "context"]
@@ -83,6 +101,12 @@ class Context:
         dist.all_reduce(value)
         return bool(value.item())
 
+    def all_gather_object(self, value: Any) -> list[Any]:
+        """Every rank's ``value``, in rank order."""
+        gathered: list[Any] = [None] * self.world_size
+        dist.all_gather_object(gathered, value)
+        return gathered
+
     def broadcast_object(self, value: Any) -> Any:
         """Rank 0's ``value`` on every rank."""
         holder = [value]
@@ -96,7 +120,8 @@ class Context:
         if parameters:
             tensors = list(model.parameters()) + tensors
         for tensor in tensors:
-            tensor.copy_(self._broadcast(tensor))
+            if not isinstance(tensor, UninitializedTensorMixin):  # a layer never called
+                tensor.copy_(self._broadcast(tensor))
 
     # ------------------------------------------------------------------ model and data
 
@@ -123,12 +148,23 @@ class Context:
     @torch.no_grad()
     def global_logs(self, model: Any) -> dict[str, Any]:
         """The model's logs from every rank's metric states summed; local states kept."""
-        state = model._compile_state
-        trackers = list(state.loss.trackers.values()) if state.loss is not None else []
-        variables = [v for metric in model.metrics for v in getattr(metric, "variables", [])]
-        tensors = [t.total for t in trackers] + variables
-        counts = torch.tensor([float(t.count) for t in trackers], dtype=torch.float64)
+        tensors, trackers = _metric_states(model)
         local = [t.clone() for t in tensors]
+        local_counts = [t.count for t in trackers]
+        self.sum_metrics(model)
+        try:
+            return {key: value.detach().clone() for key, value in model._logs().items()}
+        finally:
+            for tensor, saved in zip(tensors, local):
+                tensor.copy_(saved)
+            for tracker, count in zip(trackers, local_counts):
+                tracker.count = count
+
+    @torch.no_grad()
+    def sum_metrics(self, model: Any) -> None:
+        """Replace the model's loss trackers and metric states by their sums over all ranks."""
+        tensors, trackers = _metric_states(model)
+        counts = torch.tensor([float(t.count) for t in trackers], dtype=torch.float64)
         flat = torch.cat([t.reshape(-1).double().cpu() for t in tensors] + [counts])
         flat = flat.to(self.device)
         dist.all_reduce(flat)
@@ -138,46 +174,97 @@ class Context:
             size = tensor.numel()
             tensor.copy_(flat[offset : offset + size].reshape(tensor.shape).to(tensor.dtype))
             offset += size
-        local_counts = [t.count for t in trackers]
         for tracker, count in zip(trackers, flat[offset:].tolist()):
             tracker.count = count
-        try:
-            return {key: value.detach().clone() for key, value in model._logs().items()}
-        finally:
-            for tensor, saved in zip(tensors, local):
-                tensor.copy_(saved)
-            for tracker, count in zip(trackers, local_counts):
-                tracker.count = count
+
+
+def _metric_states(model: Any) -> tuple[list[torch.Tensor], list[Any]]:
+    """The tensors every loss tracker and metric accumulates in, and the loss trackers."""
+    state = model._compile_state
+    trackers = list(state.loss.trackers.values()) if state.loss is not None else []
+    variables = [v for metric in model.metrics for v in getattr(metric, "variables", [])]
+    return [t.total for t in trackers] + variables, trackers
 
 
 class ShardedAdapter:
-    """This rank's share of every batch of ``adapter`` (made at ``N * batch_size``)."""
+    """This rank's share of ``adapter``'s data.
 
-    def __init__(self, adapter: Any, context: Context) -> None:
-        self._adapter = adapter
+    For training (``even=True``) the adapter is made at ``N * batch_size`` and every rank
+    takes an equal share of each batch, topping up an uneven one; an adapter over a
+    map-style torch ``Dataset`` or ``DataLoader`` is rebuilt on a ``DistributedSampler``
+    instead, and its batches are this rank's own. For evaluation and prediction
+    (``even=False``) the shares are unequal, never padded, and empty ones are skipped;
+    :meth:`gather` puts every rank's predictions back in input order.
+    """
+
+    def __init__(self, adapter: Any, context: Context, *, even: bool = True) -> None:
         self._context = context
+        self._even = even
+        sampled = _distributed_loader(adapter, context) if even else None
+        self._sampled = sampled is not None
+        self._adapter = adapter if sampled is None else sampled
+        self._sizes: list[int] = []  # the batches of the last pass, as every rank saw them
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._adapter, name)
 
     def peek(self) -> Any:
+        if self._sampled or not self._even:  # an uneven share may be empty: the whole batch
+            return self._adapter.peek()
         with _shared_rng(self._context.seed):  # the pass peek starts is epoch 0's
             return self._share(self._adapter.peek())
 
     def batches(self, epoch: int) -> Iterator[Any]:
+        if self._sampled:
+            yield from self._adapter.batches(epoch)
+            return
+        self._sizes = []
         iterator = self._adapter.batches(epoch)
         with _shared_rng(self._context.seed + epoch):
             first = next(iterator, None)  # the shuffle is drawn when the pass starts
         if first is None:
             return
-        yield self._share(first)
-        for batch in iterator:
-            yield self._share(batch)
+        for batch in itertools.chain([first], iterator):
+            share = self._share(batch)
+            if share is not None:
+                yield share
+
+    def gather(self, outputs: Any) -> Any:
+        """Every rank's predictions of the last pass, in input order (``None`` if none).
+
+        Args:
+            outputs: This rank's predictions, numpy arrays (or a list or dict of them)
+                concatenated along the batch axis, or ``None`` when it had no rows.
+        """
+        every = self._context.all_gather_object(outputs)
+        ranks = [rank for rank, value in enumerate(every) if value is not None]
+        if not ranks:
+            return None
+        positions = np.concatenate([self._rows(rank) for rank in ranks])
+        order = np.argsort(positions, kind="stable")
+        columns = zip(*(tree.flatten(every[rank]) for rank in ranks))
+        leaves = iter([np.concatenate(column)[order] for column in columns])
+        return tree.map_structure(lambda _: next(leaves), every[ranks[0]])
+
+    def _rows(self, rank: int) -> np.ndarray:
+        """The input positions of ``rank``'s rows in the last pass, in the order it ran them."""
+        rows, offset = [], 0
+        for size in self._sizes:
+            start, stop = _bounds(size, rank, self._context.world_size)
+            rows.append(np.arange(offset + start, offset + stop))
+            offset += size
+        return np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
 
     def _share(self, batch: Any) -> Any:
         leaves = [leaf for leaf in tree.flatten(batch) if leaf is not None]
         size = len(leaves[0])
         world, rank = self._context.world_size, self._context.rank
+        if not self._even:
+            self._sizes.append(size)
+            start, stop = _bounds(size, rank, world)
+            if start == stop:
+                return None
+            return tree.map_structure(lambda t: None if t is None else t[start:stop], batch)
         share = -(-size // world)
         if size % world == 0:
             return tree.map_structure(
@@ -192,6 +279,65 @@ class ShardedAdapter:
             return t[index]
 
         return tree.map_structure(take, batch)
+
+
+def _bounds(size: int, rank: int, world: int) -> tuple[int, int]:
+    """``rank``'s contiguous rows of a batch of ``size`` split without padding: the first
+    ``size % world`` ranks take one more (so rank 0's share is never empty)."""
+    share, extra = divmod(size, world)
+    start = rank * share + min(rank, extra)
+    return start, start + share + (rank < extra)
+
+
+def _distributed_loader(adapter: Any, context: Context) -> DataLoaderAdapter | None:
+    """``adapter`` loading through a ``DistributedSampler``; ``None`` when its loader's
+    order is not a plain sequential or shuffled pass (an iterable dataset, a sampler or
+    batch sampler of the user's), which is then shared batch by batch."""
+    if not isinstance(adapter, DataLoaderAdapter):
+        return None
+    loader = adapter.loader
+    sampler = loader.sampler
+    if isinstance(sampler, DistributedSampler):
+        return adapter  # the user shards it already
+    shuffled = (
+        type(sampler) is RandomSampler
+        and not sampler.replacement
+        and sampler._num_samples is None
+    )
+    if (
+        isinstance(loader.dataset, IterableDataset)
+        or loader.batch_size is None
+        or not (shuffled or type(sampler) is SequentialSampler)
+    ):
+        return None
+    batch_size = loader.batch_size
+    if adapter.from_dataset:  # made here at N * batch_size
+        batch_size //= context.world_size
+    sampler = DistributedSampler(
+        loader.dataset,
+        num_replicas=context.world_size,
+        rank=context.rank,
+        shuffle=shuffled,
+        seed=context.seed,
+    )
+    rebuilt = DataLoader(
+        loader.dataset,
+        batch_size=batch_size,
+        sampler=sampler,
+        num_workers=loader.num_workers,
+        collate_fn=loader.collate_fn,
+        pin_memory=loader.pin_memory,
+        drop_last=loader.drop_last,
+        timeout=loader.timeout,
+        worker_init_fn=loader.worker_init_fn,
+        multiprocessing_context=loader.multiprocessing_context,
+        generator=loader.generator,
+        prefetch_factor=loader.prefetch_factor,
+        persistent_workers=loader.persistent_workers,
+        pin_memory_device=loader.pin_memory_device,
+        **({"in_order": loader.in_order} if hasattr(loader, "in_order") else {}),  # torch 2.6
+    )
+    return adapter.with_loader(rebuilt)
 
 
 @contextlib.contextmanager

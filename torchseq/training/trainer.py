@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.nn.parameter import is_lazy
 
 from torchseq import config as global_config
 from torchseq import optimizers as optimizers_module
@@ -502,7 +503,10 @@ class Trainer:
         )
         if group is not None:
             adapter = distributed.ShardedAdapter(adapter, group)
-            validation_batch_size = validation_batch_size or batch_size // group.world_size
+            # The validation pass splits its batches over the ranks as the training pass does.
+            validation_batch_size = (
+                validation_batch_size or batch_size // group.world_size
+            ) * group.world_size
         val_adapter = None
         if validation_data is not None:
             val_adapter = self._adapter(
@@ -608,9 +612,7 @@ class Trainer:
         with training_mode(self, False):
             callback_list.on_test_begin()
             run.validation.rewind()  # each validation starts at the beginning
-            val_logs = self._run_evaluation(run.validation, callback_list)
-            if run.group is not None:
-                val_logs = run.group.broadcast_object(pythonify_logs(val_logs))
+            val_logs = self._run_evaluation(run.validation, callback_list, run.group)
             callback_list.on_test_end(val_logs)
         logs = {**logs, **{f"val_{key}": value for key, value in val_logs.items()}}
         return dict(sorted(logs.items()))
@@ -635,7 +637,9 @@ class Trainer:
         """Loss (and metrics) on the data: the loss alone, ``[loss, *metrics]``, or a dict.
 
         ``max_queue_size``, ``workers`` and ``use_multiprocessing`` are accepted as in
-        :meth:`fit`.
+        :meth:`fit`. Under ``torchrun`` each process evaluates its share of the data with
+        rank 0's weights (``batch_size`` per process) and every process returns the
+        figures of all of it.
         """
         if kwargs:
             raise TypeError(f"evaluate got unexpected keyword argument(s) {sorted(kwargs)}")
@@ -648,9 +652,16 @@ class Trainer:
         stateful = stateful_layer(self)
         if stateful is not None:
             batch_size = stateful_batch_size("evaluate", stateful, batch_size, [("x", x)])
+        group = distributed.context()  # under torchrun: each rank evaluates a share
+        if self._shards_evaluation(group):
+            batch_size = _global_batch_size(batch_size, steps, group)
         adapter = self._adapter(x, y, sample_weight, batch_size, steps, False, None)
         self._prepare(adapter)
         self._check_targets(adapter, None)
+        if group is not None:
+            self._share_chief_model(group, adapter)
+            callbacks = group.chief_callbacks(callbacks)
+            verbose = verbose if group.is_chief else 0
         callback_list = CallbackList(
             callbacks,
             add_progbar=verbose != 0,
@@ -661,11 +672,21 @@ class Trainer:
         )
         with training_mode(self, False):
             callback_list.on_test_begin()
-            logs = self._run_evaluation(adapter, callback_list)
+            logs = self._run_evaluation(adapter, callback_list, group)
             callback_list.on_test_end(logs)
         return self._result(logs, return_dict)
 
-    def _run_evaluation(self, adapter: Any, callback_list: Any = None) -> dict[str, Any]:
+    def _run_evaluation(
+        self,
+        adapter: Any,
+        callback_list: Any = None,
+        group: distributed.Context | None = None,
+    ) -> dict[str, Any]:
+        """The logs of one pass over ``adapter``; under ``group`` those of every rank's
+        share summed (or rank 0's, when every rank evaluated everything)."""
+        shards = self._shards_evaluation(group)
+        if shards:
+            adapter = distributed.ShardedAdapter(adapter, group, even=False)
         self._reset_metrics()
         groups = StepGroups(callback_list, "test", self.steps_per_execution)
         custom = type(self).test_step is not Trainer.test_step
@@ -680,7 +701,33 @@ class Trainer:
                 test(bx, *self._targets(by, bsw))
             groups.end(step_index, batch_logs.fresh)
         groups.close(batch_logs.fresh)
-        return dict(batch_logs.fresh())
+        if shards:
+            group.sum_metrics(self)
+            return dict(self._logs())
+        logs = dict(batch_logs.fresh())
+        if group is not None:  # the same figures on every rank: rank 0's
+            logs = group.broadcast_object(pythonify_logs(logs))
+        return logs
+
+    def _shards_evaluation(self, group: distributed.Context | None) -> bool:
+        """Whether evaluation splits the data over ``group``: not for a stateful model
+        (its batches chain) nor a ``test_step`` of the user's (whose logs cannot be summed)."""
+        return (
+            group is not None
+            and type(self).test_step is Trainer.test_step
+            and stateful_layer(self) is None
+        )
+
+    def _share_chief_model(self, group: distributed.Context, adapter: Any) -> None:
+        """Rank 0's weights and buffers in every rank's model (built first on a batch of
+        ``adapter`` when it is not yet), so that the ranks' shares make one evaluation."""
+        if type(self).predict_step is Trainer.predict_step and any(
+            is_lazy(p) for p in self.parameters()
+        ):
+            x, _, _ = adapter.peek()
+            with torch.no_grad(), training_mode(self, False), states_kept(self):
+                self(x)
+        group.broadcast_state(self)
 
     def predict(
         self,
@@ -697,7 +744,9 @@ class Trainer:
         """Model outputs as numpy arrays (a list or dict of them for several outputs).
 
         ``max_queue_size``, ``workers`` and ``use_multiprocessing`` are accepted as in
-        :meth:`fit`.
+        :meth:`fit`. Under ``torchrun`` each process predicts its share of the data with
+        rank 0's weights (``batch_size`` per process) and every process returns every
+        prediction, in input order.
         """
         if kwargs:
             raise TypeError(f"predict got unexpected keyword argument(s) {sorted(kwargs)}")
@@ -709,10 +758,20 @@ class Trainer:
         stateful = stateful_layer(self)
         if stateful is not None:
             batch_size = stateful_batch_size("predict", stateful, batch_size, [("x", x)])
+        group = distributed.context()  # under torchrun: each rank predicts a share
+        shards = group is not None and stateful is None
+        if shards:
+            batch_size = _global_batch_size(batch_size, steps, group)
         adapter = data_module.make_adapter(
             x, None, None, batch_size=batch_size, steps_per_epoch=steps, shuffle=False,
             **self._data_arguments(),
         )
+        if group is not None:
+            self._share_chief_model(group, adapter)
+            callbacks = group.chief_callbacks(callbacks)
+            verbose = verbose if group.is_chief else 0
+        if shards:
+            adapter = distributed.ShardedAdapter(adapter, group, even=False)
         callback_list = CallbackList(
             callbacks,
             add_progbar=verbose != 0,
@@ -736,9 +795,12 @@ class Trainer:
                 groups.end(step, group_outputs)
             groups.close(group_outputs)
             callback_list.on_predict_end()
-        if not outputs:
+        predictions = _concatenate_to_numpy(outputs) if outputs else None
+        if shards:
+            predictions = adapter.gather(predictions)
+        if predictions is None:
             raise ValueError("predict received no data: the input has no samples")
-        return _concatenate_to_numpy(outputs)
+        return predictions
 
     # ------------------------------------------------------------------ single batches
 
@@ -1224,6 +1286,16 @@ def _validates_after(epoch: int, validation_freq: int | list[int]) -> bool:
     if isinstance(validation_freq, (list, tuple)):
         return epoch + 1 in validation_freq
     return (epoch + 1) % validation_freq == 0
+
+
+def _global_batch_size(
+    batch_size: int | None, steps: int | None, group: distributed.Context
+) -> int | None:
+    """The batch every rank takes its share of: ``batch_size`` is per process (``None``
+    with ``steps`` stays ``None``: the batch that covers the data in that many steps)."""
+    if batch_size is None and steps is not None:
+        return None
+    return (batch_size or 32) * group.world_size  # 32: make_adapter's default
 
 
 def _num_samples(x: Any) -> int:
