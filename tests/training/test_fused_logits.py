@@ -72,3 +72,22 @@ def test_jit_compiled_and_from_logits_models_are_left_as_they_are():
     model.compile(optimizer="sgd", loss=torchseq.losses.CategoricalCrossentropy(from_logits=True))
     model.fit(X, np.eye(4, dtype="float32")[LABELS], epochs=1, verbose=0)
     assert model._compile_state.fused == []
+
+
+@pytest.mark.parametrize(
+    "metrics, softmax_for_metrics",
+    [(["accuracy"], False), (["accuracy", "categorical_crossentropy", "auc"], True)],
+    ids=["argmax_only", "probabilities"],
+)
+def test_metrics_get_probabilities_unless_they_only_take_the_argmax(metrics, softmax_for_metrics):
+    _, units, loss, y = CASES["softmax_categorical"]
+    ours, theirs = build(torchseq, "softmax", units), build(keras, "softmax", units)
+    ours.set_weights(theirs.get_weights())
+    for model, k in ((ours, torchseq), (theirs, keras)):
+        model.compile(optimizer=k.optimizers.SGD(0.5), loss=loss, metrics=list(metrics))
+    ours_history = ours.fit(X, y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
+    theirs_history = theirs.fit(X, y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
+    assert [output.for_metrics for output in ours._compile_state.fused] == [softmax_for_metrics]
+    assert sorted(ours_history) == sorted(theirs_history)
+    for name, values in theirs_history.items():
+        np.testing.assert_allclose(ours_history[name], values, rtol=1e-5, err_msg=name)

@@ -984,12 +984,12 @@ class Trainer:
         state.output_dtypes = [p.dtype for p in y_pred]
         if state.loss is not None:
             state.loss.check_targets(targets, shapes)
-            if not state.jit_compile:
-                state.fused, state.loss.logits_entries = fused_logits.plan(
-                    self._output_layers(), state.loss.entries
-                )
         if not state.metrics.built:
             state.metrics.build(targets, shapes)
+        if state.loss is not None and not state.jit_compile:
+            state.fused, state.loss.logits_entries = fused_logits.plan(
+                self._output_layers(), state.loss.entries, state.metrics.entries
+            )
         device = self._device()
         if state.loss is not None:
             state.loss.to(device)
