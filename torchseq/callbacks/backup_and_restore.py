@@ -13,6 +13,7 @@ import torch
 
 from torchseq.callbacks.callback import Callback, Logs
 from torchseq.utils.file_io import atomic_write
+from torchseq.utils.integers import is_int
 
 __all__ = ["BackupAndRestore"]
 
@@ -85,15 +86,13 @@ class BackupAndRestore(Callback):
             raise ValueError(
                 f"BackupAndRestore: backup_dir must be a folder path, received: {backup_dir!r}"
             )
-        if save_freq != "epoch" and (
-            isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq <= 0
-        ):
+        if save_freq != "epoch" and (not is_int(save_freq) or save_freq <= 0):
             raise ValueError(
                 "BackupAndRestore: save_freq must be 'epoch' or a positive number of batches, "
                 f"received: save_freq={save_freq!r}"
             )
         self.backup_dir = os.fspath(backup_dir)
-        self.save_freq = save_freq
+        self.save_freq = save_freq if save_freq == "epoch" else int(save_freq)
         self.double_checkpoint = double_checkpoint
         self.delete_checkpoint = delete_checkpoint
         self._backup_path = os.path.join(self.backup_dir, _BACKUP_FILE)

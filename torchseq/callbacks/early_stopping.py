@@ -6,6 +6,7 @@ from typing import Any
 
 from torchseq.callbacks.callback import Logs
 from torchseq.callbacks.monitor_callback import MonitorCallback, warn_missing
+from torchseq.utils.integers import is_int
 from torchseq.utils.io_utils import print_msg
 
 __all__ = ["EarlyStopping"]
@@ -117,7 +118,7 @@ class EarlyStopping(MonitorCallback):
 
 
 def _non_negative_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise TypeError(
             f"EarlyStopping: {name} must be a non-negative integer, received: {name}={value!r} "
             f"of type {type(value).__name__}"
@@ -126,4 +127,4 @@ def _non_negative_int(name: str, value: Any) -> int:
         raise ValueError(
             f"EarlyStopping: {name} must be a non-negative integer, received: {name}={value}"
         )
-    return value
+    return int(value)

@@ -12,6 +12,7 @@ import numpy as np
 from torchseq.callbacks.callback import Logs
 from torchseq.callbacks.monitor_callback import MonitorCallback, logged_names
 from torchseq.utils.file_io import atomic_write
+from torchseq.utils.integers import is_int
 from torchseq.utils.io_utils import print_msg
 from torchseq.utils.logs import pythonify_logs
 
@@ -80,9 +81,7 @@ class ModelCheckpoint(MonitorCallback):
                 "ModelCheckpoint: filepath must be a str or os.PathLike path template, "
                 f"received: {filepath!r} of type {type(filepath).__name__}"
             )
-        if save_freq != "epoch" and (
-            isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq <= 0
-        ):
+        if save_freq != "epoch" and (not is_int(save_freq) or save_freq <= 0):
             raise ValueError(
                 "ModelCheckpoint: save_freq must be 'epoch' or a positive number of batches, "
                 f"received: save_freq={save_freq!r}"
@@ -92,7 +91,7 @@ class ModelCheckpoint(MonitorCallback):
         _check_suffix(self.filepath, save_weights_only)
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
-        self.save_freq = save_freq
+        self.save_freq = save_freq if save_freq == "epoch" else int(save_freq)
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen: int | None = None
         self._current_epoch = 0

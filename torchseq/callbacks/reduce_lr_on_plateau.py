@@ -72,6 +72,10 @@ class ReduceLROnPlateau(MonitorCallback):
             raise ValueError(
                 f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}"
             )
+        if factor <= 0.0:  # Keras takes it; the learning rate would drop to 0 or below
+            raise ValueError(
+                f"ReduceLROnPlateau: factor must be in (0, 1), received: factor={factor}"
+            )
         self.factor = factor
         self.min_lr = min_lr
         self.patience = patience

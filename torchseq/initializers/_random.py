@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from torchseq.initializers._base import DType, Initializer, Shape, _float_dtype, _standardize_shape
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "Orthogonal",
@@ -21,12 +22,12 @@ class _RandomInitializer(Initializer):
     """Holds the seed: an int gives the same values on every call, ``None`` the global RNG."""
 
     def __init__(self, seed: int | None = None) -> None:
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        if seed is not None and not is_int(seed):
             raise TypeError(
                 f"seed must be an int or None, received: seed={seed!r} "
                 f"of type {type(seed).__name__}"
             )
-        self.seed = seed
+        self.seed = None if seed is None else int(seed)
 
     def _generator(self) -> torch.Generator | None:
         if self.seed is None:

@@ -99,6 +99,8 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        if inputs.ndim < 2 or not inputs.dtype.is_floating_point:
+            inputs = self._standardize(inputs)
         if inputs.ndim == 2 and self.bias is not None:
             outputs = torch.addmm(self.bias, inputs, self.kernel)  # one fused kernel
         else:
@@ -109,6 +111,16 @@ class Dense(Layer):
         if in_place is not None:
             return in_place(outputs)
         return outputs if after is None else after(outputs)
+
+    def _standardize(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Refuse a rank-1 input as Keras does (torch would take it as one sample), and
+        compute integer or boolean inputs in the kernel's dtype, as Keras's matmul promotes
+        them (complex inputs pass on, to be refused with their own message)."""
+        if inputs.ndim < 2:
+            self.input_spec.check(self.name, 0, tuple(inputs.shape))
+        if inputs.is_complex() or inputs.dtype.is_floating_point:
+            return inputs
+        return inputs.to(self.kernel.dtype)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*input_shape[:-1], self.units)

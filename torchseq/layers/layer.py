@@ -14,6 +14,7 @@ import functools
 import inspect
 import itertools
 import math
+import re
 import threading
 import warnings
 from collections.abc import Iterator
@@ -638,8 +639,19 @@ class Layer(LazyModuleMixin, nn.Module):
     def _convert_inputs(self, inputs: Any) -> Any:
         """numpy arrays in ``inputs`` as tensors, float data in the layer's float dtype as
         Keras casts a layer's inputs (a model casts them to its inputs' dtypes)."""
+        self._check_input_kind(inputs)
         float_dtype = self._dtype if self._dtype.is_floating_point else None
         return tree.map_structure(functools.partial(_to_tensor, float_dtype=float_dtype), inputs)
+
+    def _check_input_kind(self, inputs: Any) -> None:
+        """``None`` or a string is no input for a layer that computes on numbers."""
+        if inputs is None or isinstance(inputs, (str, bytes)) and not getattr(
+            self, "_takes_strings", False
+        ):
+            raise TypeError(
+                f'Layer "{self.name}" expects a tensor or a numpy array as its input, '
+                f"received: {inputs!r} of type {type(inputs).__name__}"
+            )
 
     def _call_kwargs(self, kwargs: dict) -> dict:
         """Drop ``training=None``/``mask=None``, and what ``call`` cannot take."""
@@ -660,6 +672,17 @@ class Layer(LazyModuleMixin, nn.Module):
                 raise TypeError(
                     f'Layer "{self.name}" computes in {self.compute_dtype} and expects real '
                     f"inputs, received a tensor of dtype {config.dtype_name(leaf.dtype)}"
+                ) from error
+            if (
+                isinstance(leaf, torch.Tensor)
+                and not leaf.is_floating_point()
+                and self._dtype.is_floating_point
+                and re.search(r"\b(dtype|type)\b", str(error))
+            ):
+                raise TypeError(
+                    f'Layer "{self.name}" computes in {self.compute_dtype} and expects float '
+                    f"inputs, received a tensor of dtype {config.dtype_name(leaf.dtype)}; cast "
+                    "it first (ops.cast(x, 'float32'))"
                 ) from error
         if self.input_spec is None:
             return

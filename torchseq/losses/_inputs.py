@@ -17,6 +17,7 @@ __all__ = [
     "check_class_labels",
     "check_number",
     "class_label_error",
+    "explain_shape_error",
     "prediction_pair",
 ]
 
@@ -122,6 +123,19 @@ def check_axis(axis: Any) -> int:
             f"axis must be an int, received: axis={axis!r} of type {type(axis).__name__}"
         )
     return axis
+
+
+def explain_shape_error(what: str, y_true: Any, y_pred: Any, error: RuntimeError) -> None:
+    """Raise a ``ValueError`` naming ``what`` and both shapes when torch's ``error`` came
+    from targets and predictions whose shapes do not broadcast; otherwise return."""
+    shapes = [tuple(getattr(value, "shape", ())) for value in (y_true, y_pred)]
+    try:
+        torch.broadcast_shapes(*shapes)
+    except RuntimeError:
+        raise ValueError(
+            f"{what} expects y_true and y_pred of the same shape (or shapes that broadcast "
+            f"together), received: y_true.shape={shapes[0]}, y_pred.shape={shapes[1]}"
+        ) from error
 
 
 def check_number(

@@ -24,6 +24,7 @@ from torchseq.losses._inputs import (
     prediction_pair,
 )
 from torchseq.losses.loss import _BuiltinLoss, _LabelLoss
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "BinaryCrossentropy",
@@ -477,9 +478,7 @@ class SparseCategoricalCrossentropy(_LabelLoss):
         name: str | None = "sparse_categorical_crossentropy",
         dtype: str | torch.dtype | None = None,
     ) -> None:
-        if ignore_class is not None and (
-            isinstance(ignore_class, bool) or not isinstance(ignore_class, int)
-        ):
+        if ignore_class is not None and not is_int(ignore_class):
             raise TypeError(
                 f"ignore_class must be an int or None, received: ignore_class={ignore_class!r} "
                 f"of type {type(ignore_class).__name__}"
@@ -490,6 +489,6 @@ class SparseCategoricalCrossentropy(_LabelLoss):
             reduction=reduction,
             dtype=dtype,
             from_logits=bool(from_logits),
-            ignore_class=ignore_class,
+            ignore_class=None if ignore_class is None else int(ignore_class),
             axis=check_axis(axis),
         )

@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from torchseq import config
-from torchseq.losses._inputs import as_tensor
+from torchseq.losses._inputs import as_tensor, explain_shape_error
 from torchseq.utils import naming, tree
 
 __all__ = [
@@ -97,7 +97,11 @@ class Loss:
         y_pred = tree.map_structure(lambda x: as_tensor(x, self._dtype), y_pred)
         device = _first_device(y_pred)
         y_true = tree.map_structure(lambda x: self._convert_target(x, device), y_true)
-        values = self.call(y_true, y_pred)
+        try:
+            values = self.call(y_true, y_pred)
+        except RuntimeError as error:
+            explain_shape_error(self.name, y_true, y_pred, error)
+            raise
         mask = _combine_masks(input_mask, getattr(values, "_keras_mask", None))
         return reduce_weighted_values(
             values, sample_weight=sample_weight, mask=mask, reduction=self.reduction

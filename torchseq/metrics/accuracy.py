@@ -20,6 +20,7 @@ import torch
 from torchseq import config
 from torchseq.losses._inputs import check_class_labels, class_label_error
 from torchseq.metrics.metric import MeanMetricWrapper, squeeze_or_expand_to_same_rank
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "Accuracy",
@@ -274,10 +275,10 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
 
 
 def _positive_k(k: Any) -> int:
-    if isinstance(k, bool) or not isinstance(k, int):
+    if not is_int(k):
         raise TypeError(
             f"k must be a positive integer, received: k={k!r} of type {type(k).__name__}"
         )
     if k < 1:
         raise ValueError(f"k must be a positive integer, received: k={k}")
-    return k
+    return int(k)

@@ -27,6 +27,7 @@ from torchseq.metrics.confusion import (
     _evenly_spaced,
 )
 from torchseq.metrics.metric import Metric, divide_no_nan
+from torchseq.utils.integers import is_int
 
 __all__ = ["AUC"]
 
@@ -199,7 +200,7 @@ class AUC(_ConfusionMetric):
 
 def _evenly_spaced_inner(num_thresholds: Any) -> list[float]:
     """AUC's default: the ``num_thresholds - 2`` evenly spaced points strictly inside (0, 1)."""
-    if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, int):
+    if not is_int(num_thresholds):
         raise TypeError(
             "AUC: num_thresholds must be an integer > 1, received: "
             f"num_thresholds={num_thresholds!r} of type {type(num_thresholds).__name__}"

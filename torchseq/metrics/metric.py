@@ -28,6 +28,7 @@ from torch.nn.parameter import UninitializedBuffer, is_lazy
 from torchseq import config, ops
 from torchseq import initializers as initializers_module
 from torchseq.layers import variables
+from torchseq.losses._inputs import explain_shape_error
 from torchseq.utils import naming
 
 __all__ = ["Mean", "MeanMetricWrapper", "Metric", "Sum"]
@@ -307,7 +308,11 @@ class MeanMetricWrapper(Mean):
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_pred = self._as_tensor(y_pred)
         y_true = self._as_tensor(y_true)
-        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        try:
+            values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        except RuntimeError as error:
+            explain_shape_error(f"Metric {self.name!r}", y_true, y_pred, error)
+            raise
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict[str, Any]:

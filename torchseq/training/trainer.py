@@ -823,6 +823,7 @@ class Trainer:
 
     def predict_on_batch(self, x: Any) -> Any:
         """Model outputs for one batch, as numpy arrays (data converted as ``predict`` does)."""
+        _check_batch_x("predict_on_batch", x)
         adapter = data_module.make_adapter(
             x, batch_size=_num_samples(x), shuffle=False, **self._data_arguments()
         )
@@ -840,9 +841,12 @@ class Trainer:
         class_weight: Any,
         return_dict: bool,
     ) -> Any:
-        self._state(step.__name__.replace("_batch", "_on_batch").lstrip("_"))
+        caller = step.__name__.replace("_batch", "_on_batch").lstrip("_")
+        _check_batch_x(caller, x)
+        self._state(caller)
         adapter = self._adapter(x, y, sample_weight, None, None, False, class_weight, whole=True)
         self._prepare(adapter)
+        self._check_targets(adapter, class_weight)
         self._reset_metrics()
         bx, by, bsw = adapter.peek()
         with training_mode(self, training):
@@ -1051,6 +1055,9 @@ class Trainer:
             _check_sample_weight_shape(
                 weight, y_peek[index], shapes[index], self._compile_state.output_names[index]
             )
+        # Every call, not only the first fit: a later fit's targets fail here, not mid-step.
+        any_batch = [(None, *shape[1:]) if shape else shape for shape in shapes]
+        state.loss.check_targets(y_peek, any_batch)
         if hasattr(adapter, "all_targets"):
             y = adapter.all_targets()[0]
         targets, _ = self._targets(y, None)
@@ -1192,6 +1199,12 @@ def _check_call_inputs(model_name: str, names: list[str], inputs: Any) -> None:
             f"Model {model_name!r} expects {expected}, received a {type(inputs).__name__} of "
             f"{len(inputs)} items"
         )
+    if len(names) == 1:
+        value = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+        if isinstance(value, (dict, list, tuple, int, float, complex)):
+            raise TypeError(
+                f"Model {model_name!r} expects {expected}, received: {_describe(value)}"
+            )
     for leaf in leaves:
         if isinstance(leaf, (torch.Tensor, np.ndarray)):
             if leaf.dtype in (np.complex64, np.complex128) or (
@@ -1206,6 +1219,21 @@ def _check_call_inputs(model_name: str, names: list[str], inputs: Any) -> None:
                 f"Model {model_name!r} expects {expected}, received: {leaf!r} of type "
                 f"{type(leaf).__name__}"
             )
+
+
+def _check_batch_x(caller: str, x: Any) -> None:
+    if x is None:
+        raise TypeError(
+            f"{caller}: x must be arrays or tensors (a batch of inputs), received: x=None"
+        )
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(map(str, value))}"
+    if isinstance(value, (list, tuple)):
+        return f"a Python {type(value).__name__} of {len(value)} items"
+    return f"{value!r} of type {type(value).__name__}"
 
 
 def _check_int(name: str, value: Any, *, least: int, none: bool = False) -> int | None:

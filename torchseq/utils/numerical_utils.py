@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from torchseq import ops
+from torchseq.utils.integers import is_int
 
 __all__ = ["normalize", "to_categorical"]
 
@@ -59,7 +60,12 @@ def _resolve_num_classes(labels: np.ndarray, num_classes: int | None) -> int:
         if labels.size == 0:
             raise ValueError("to_categorical cannot infer num_classes from empty labels; pass it")
         return int(labels.max()) + 1
-    if int(num_classes) < 1:
+    if not is_int(num_classes):
+        raise TypeError(
+            f"to_categorical expected num_classes to be an int or None, received: "
+            f"num_classes={num_classes!r} of type {type(num_classes).__name__}"
+        )
+    if num_classes < 1:
         raise ValueError(f"to_categorical expected num_classes >= 1, received: {num_classes}")
     return int(num_classes)
 

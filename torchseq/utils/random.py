@@ -7,6 +7,8 @@ import random
 import numpy as np
 import torch
 
+from torchseq.utils.integers import is_int
+
 __all__ = ["set_random_seed"]
 
 
@@ -16,8 +18,14 @@ def set_random_seed(seed: int) -> None:
     Args:
         seed: A non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not is_int(seed):
+        raise TypeError(
+            f"set_random_seed expects a non-negative int, received: seed={seed!r} of type "
+            f"{type(seed).__name__}"
+        )
+    if seed < 0:
         raise ValueError(f"set_random_seed expects a non-negative int, received: seed={seed!r}")
+    seed = int(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

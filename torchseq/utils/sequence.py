@@ -30,6 +30,8 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
+from torchseq.utils.integers import is_int
+
 __all__ = ["PyDataset", "Sequence"]
 
 _DEFAULT_WORKERS = 1
@@ -132,10 +134,10 @@ Sequence = PyDataset
 
 
 def _non_negative_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise TypeError(
             f"{name} must be an int, received: {name}={value!r} of type {type(value).__name__}"
         )
     if value < 0:
         raise ValueError(f"{name} must be >= 0, received: {name}={value}")
-    return value
+    return int(value)
