@@ -91,3 +91,51 @@ def test_metrics_get_probabilities_unless_they_only_take_the_argmax(metrics, sof
     assert sorted(ours_history) == sorted(theirs_history)
     for name, values in theirs_history.items():
         np.testing.assert_allclose(ours_history[name], values, rtol=1e-5, err_msg=name)
+
+
+def soft_targets():
+    soft = RNG.random((48, 4)).astype("float32") + 0.1
+    return soft / soft.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("targets", ["one_hot", "soft"])
+def test_categorical_targets_take_class_indices_only_when_all_are_one_hot(targets):
+    y = CASES["softmax_categorical"][3] if targets == "one_hot" else soft_targets()
+    ours, theirs = build(torchseq, "softmax", 4), build(keras, "softmax", 4)
+    ours.set_weights(theirs.get_weights())
+    for model, k in ((ours, torchseq), (theirs, keras)):
+        model.compile(optimizer=k.optimizers.SGD(0.5), loss="categorical_crossentropy")
+    seen = []
+    during = torchseq.callbacks.LambdaCallback(
+        on_train_batch_begin=lambda batch, logs: seen.append(ours._compile_state.fused[0].one_hot)
+    )
+    ours_history = ours.fit(
+        X, y, batch_size=16, epochs=2, shuffle=False, verbose=0, callbacks=[during]
+    ).history
+    theirs_history = theirs.fit(X, y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
+    assert set(seen) == {targets == "one_hot"}
+    assert ours._compile_state.fused[0].one_hot is False  # only while that fit runs
+    np.testing.assert_allclose(ours_history["loss"], theirs_history["loss"], rtol=1e-5)
+    for mine, reference in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_soft_targets_trained_on_a_batch_inside_a_one_hot_fit_keep_their_loss():
+    model = build(torchseq, "softmax", 4)
+    model.compile(optimizer=torchseq.optimizers.SGD(0.0), loss="categorical_crossentropy")
+    soft = soft_targets()[:16]
+    inside = []
+
+    def train_soft(batch, logs):
+        if batch == 1:
+            inside.append(model.train_on_batch(X[:16], soft))
+            inside.append(model._compile_state.fused[0].one_hot)
+
+    model.fit(
+        X, CASES["softmax_categorical"][3], batch_size=16, verbose=0,
+        callbacks=[torchseq.callbacks.LambdaCallback(on_train_batch_end=train_soft)],
+    )
+    probabilities = model.predict(X[:16], verbose=0)  # learning rate 0: unchanged weights
+    expected = -(soft * np.log(probabilities)).sum(axis=-1).mean()
+    np.testing.assert_allclose(inside[0], expected, rtol=1e-5)
+    assert inside[1] is True  # the fit's own steps went back to class indices

@@ -8,15 +8,24 @@ returns its logits; the loss takes them (``from_logits=True``), and the metrics 
 probabilities, computed without autograd. Evaluation, prediction and any other call are
 untouched: the layer emits logits only while the trainer's step runs. Metrics that only
 take the argmax (``accuracy`` for such an output) read the logits: no softmax at all.
+
+When every target a ``fit`` trains a categorical crossentropy on is exactly one-hot
+(checked once, on the whole arrays), the loss takes the class indices instead: the same
+value as against the one-hot rows, from torch's cheaper class-index kernel. Soft targets,
+label smoothing and data that arrives batch by batch (generators, datasets) keep the
+one-hot form.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 
 from torchseq import activations
 from torchseq.layers.core import Activation, Dense
@@ -25,7 +34,7 @@ from torchseq.losses import crossentropy
 from torchseq.losses.loss import LossFunctionWrapper
 from torchseq.metrics import accuracy
 
-__all__ = ["FusedOutput", "plan"]
+__all__ = ["FusedOutput", "one_hot_targets", "plan", "probabilities"]
 
 # An output activation and the losses that can take its logits instead.
 _PAIRS: dict[Callable[..., Any], tuple[Callable[..., Any], ...]] = {
@@ -42,7 +51,11 @@ _ARGMAX_METRICS = (accuracy.categorical_accuracy, accuracy.sparse_categorical_ac
 
 class FusedOutput:
     """One output trained from its logits: the layer that makes it, its activation, and
-    whether its metrics need the probabilities (argmax accuracies read the logits alike)."""
+    whether its metrics need the probabilities (argmax accuracies read the logits alike).
+
+    ``one_hot`` is set while a ``fit`` whose targets for this output are all one-hot runs
+    (see :func:`one_hot_targets`); the categorical loss then takes class indices.
+    """
 
     def __init__(
         self, index: int, layer: Layer, activation: Callable[..., Any], for_metrics: bool
@@ -51,6 +64,17 @@ class FusedOutput:
         self.layer = layer
         self.activation = activation
         self.for_metrics = for_metrics
+        self.takes_indices = False  # its loss is a categorical crossentropy, unsmoothed
+        self.one_hot = False
+
+    def categorical_crossentropy(
+        self, y_true: torch.Tensor, y_pred: torch.Tensor, **options: Any
+    ) -> torch.Tensor:
+        """The categorical crossentropy of logits: through class indices while the targets
+        are known to be one-hot."""
+        if self.one_hot:
+            return F.cross_entropy(y_pred, y_true.argmax(-1), reduction="none")
+        return crossentropy.categorical_crossentropy(y_true, y_pred, **options)
 
 
 def plan(
@@ -76,9 +100,43 @@ def plan(
             continue
         metrics = [metric for output, _, metric in metric_entries if output == index]
         for_metrics = not all(getattr(m, "_fn", None) in _ARGMAX_METRICS for m in metrics)
-        fused.append(FusedOutput(index, layer, layer.activation, for_metrics))
+        output = FusedOutput(index, layer, layer.activation, for_metrics)
+        if loss.fn is crossentropy.categorical_crossentropy and not loss._fn_kwargs.get(
+            "label_smoothing"
+        ):
+            output.takes_indices = True
+            logits_loss.fn = output.categorical_crossentropy
+        fused.append(output)
         logits_entries.append((index, logits_loss, weight))
     return fused, logits_entries
+
+
+@contextlib.contextmanager
+def one_hot_targets(fused: list[FusedOutput], targets: list[Any]) -> Iterator[None]:
+    """Train the block on ``targets`` (per output, the whole arrays ``fit`` was given, or
+    ``None``): outputs whose targets are all exactly one-hot take class indices."""
+    saved = [output.one_hot for output in fused]
+    for output in fused:
+        output.one_hot = output.takes_indices and _all_one_hot(targets[output.index])
+    try:
+        yield
+    finally:
+        for output, one_hot in zip(fused, saved):
+            output.one_hot = one_hot
+
+
+def _all_one_hot(target: Any) -> bool:
+    """Whether ``target`` is a 2-D float array whose rows each hold one 1 and zeros."""
+    if isinstance(target, torch.Tensor):
+        if target.ndim != 2 or not target.is_floating_point():
+            return False
+        with torch.no_grad():
+            return bool(((target == 0) | (target == 1)).all() & (target.sum(-1) == 1).all())
+    if isinstance(target, np.ndarray):
+        if target.ndim != 2 or target.dtype.kind != "f":
+            return False
+        return bool(((target == 0) | (target == 1)).all() and (target.sum(-1) == 1).all())
+    return False
 
 
 def _logits_loss(layer: Layer | None, loss: Any) -> Any:

@@ -62,6 +62,7 @@ class _FitRun:
     train_step: Callable[[Any], Any] | None  # a user's train_step(data), or None
     runner: step.StepRunner
     group: distributed.Context | None  # under torchrun
+    targets: list[Any]  # per output, all the training targets (None: they come by batch)
 
 
 class Trainer:
@@ -404,7 +405,12 @@ class Trainer:
         callback_list = run.callbacks
         self.stop_training = False
         logs: dict[str, Any] = {}
-        with training_mode(self, True), deferred_interrupt() as interrupted:
+        fused = self._compile_state.fused
+        with (
+            training_mode(self, True),
+            deferred_interrupt() as interrupted,
+            fused_logits.one_hot_targets(fused, run.targets),
+        ):
             callback_list.on_train_begin()
             # BackupAndRestore may resume an interrupted run from a later epoch.
             initial_epoch = self.__dict__.pop("_initial_epoch", None) or run.initial_epoch
@@ -554,6 +560,11 @@ class Trainer:
                 else step.make_runner(self, self._compile_state, group.wrap(self))
             ),
             group=group,
+            targets=(
+                self._targets(adapter.all_targets()[0], None)[0]
+                if hasattr(adapter, "all_targets")
+                else [None] * len(state.output_names)
+            ),
         )
 
 
@@ -849,8 +860,12 @@ class Trainer:
         self._check_targets(adapter, class_weight)
         self._reset_metrics()
         bx, by, bsw = adapter.peek()
-        with training_mode(self, training):
-            step(bx, *self._targets(by, bsw))
+        targets, weights = self._targets(by, bsw)
+        with (
+            training_mode(self, training),
+            fused_logits.one_hot_targets(self._compile_state.fused, targets),
+        ):
+            step(bx, targets, weights)
         return self._result(self._logs(), return_dict)
 
     def _result(self, logs: Mapping[str, Any], return_dict: bool) -> Any:
