@@ -58,6 +58,15 @@ CASES = {
     "sparse float label": (
         lambda m: m.fit(X, np.full(8, 0.5), verbose=0), ValueError, "label 0.5",
     ),
+    "fit wrong feature size": (
+        lambda m: m.fit(X[:, :2], Y, verbose=0), ValueError, "expected axis -1.*value 3.*shape",
+    ),
+    "evaluate wrong feature size": (
+        lambda m: m.evaluate(np.ones((8, 5)), Y, verbose=0), ValueError, "value 3.*\\(8, 5\\)",
+    ),
+    "fit string targets": (
+        lambda m: m.fit(X, np.full((8, 1), "a"), verbose=0), TypeError, "numeric targets.*strings",
+    ),
     "class_weight unknown class": (
         lambda m: m.fit(X, LABELS, class_weight={0: 1.0, 9: 2.0}, verbose=0),
         ValueError, r"class_weight names classes \[9\].*4 classes",
@@ -167,3 +176,17 @@ def test_a_sequential_takes_its_one_input_in_a_list_as_keras_does():
         torch.testing.assert_close(model(wrapped), expected)
     with pytest.raises(ValueError, match="expects 1 input.*a list of 2 items"):
         model([x, x])
+
+
+def test_a_later_fit_on_other_sequence_lengths_checks_its_targets_against_them():
+    model = keras.Sequential(
+        [keras.Input((None, 3)), keras.layers.LSTM(4, return_sequences=True), keras.layers.Dense(2)]
+    )
+    model.compile("sgd", "mse")
+    rng = np.random.default_rng(2)
+    model.fit(rng.random((8, 10, 3)), rng.random((8, 10, 2)), verbose=0)
+    history = model.fit(rng.random((8, 12, 3)), rng.random((8, 12, 2)), verbose=0).history
+    assert np.isfinite(history["loss"][0])
+    assert np.isfinite(model.evaluate(rng.random((8, 7, 3)), rng.random((8, 7, 2)), verbose=0))
+    with pytest.raises(ValueError, match=r"y_true of shape \(8, 7, 2\).*\(None, 6, 2\)"):
+        model.fit(rng.random((8, 6, 3)), rng.random((8, 7, 2)), verbose=0)

@@ -41,7 +41,8 @@ class CompileState:
     constrained: bool = False  # some weight has a constraint, applied after each step
     regularized: bool = False  # the model adds losses (regularizers, add_loss)
     scales_loss: bool = False  # the optimizer scales the loss (loss_scale_factor, float16)
-    # Settled by the first batch:
+    # Settled by the first batch (the shapes again by data of other sample shapes):
+    input_shapes: list[tuple] | None = None  # per input leaf, without the batch axis
     output_shapes: list[tuple] | None = None
     output_dtypes: list[torch.dtype] | None = None
     fused: list[Any] = dataclasses.field(default_factory=list)  # see fused_logits

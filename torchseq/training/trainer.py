@@ -23,6 +23,7 @@ from torchseq import config as global_config
 from torchseq import optimizers as optimizers_module
 from torchseq.callbacks import CallbackList, History
 from torchseq.layers.layer import Layer, training_mode
+from torchseq.layers.symbolic import is_string_array
 from torchseq.losses import targets as losses_targets
 from torchseq.training import data as data_module
 from torchseq.training import distributed, fused_logits, step
@@ -985,14 +986,16 @@ class Trainer:
     def _prepare(self, adapter: Any) -> None:
         """Build what needs the first batch, and check targets, before any weight changes."""
         state = self._compile_state
-        if state.ready:
-            return
         x, y, sample_weight = adapter.peek()
+        if state.ready:
+            self._follow_input_shapes(x)
+            return
         if self._steps_need_no_outputs(state):
             y_pred = []  # and call() may not exist: a GAN's train_step calls its parts
         else:
             with torch.no_grad(), training_mode(self, False), states_kept(self):
                 y_pred = self._flat_outputs(self(x))
+        state.input_shapes = _sample_shapes(x)
         if state.parameters is not None and any(
             module._call_losses for module in self.modules() if isinstance(module, Layer)
         ):
@@ -1024,6 +1027,20 @@ class Trainer:
             state.loss = OutputLosses(None, None, state.output_names, added_losses_only=True)
             state.loss.to(device)
         state.ready = True
+
+    def _follow_input_shapes(self, x: Any) -> None:
+        """Data of other sample shapes than before (another sequence length, or the wrong
+        feature size) goes through the model once on its first batch: the targets are then
+        checked against the outputs it gives, and data the model cannot take fails here,
+        before any weight, optimizer state or history changes."""
+        state = self._compile_state
+        shapes = _sample_shapes(x)
+        if shapes == state.input_shapes or self._steps_need_no_outputs(state):
+            return
+        with torch.no_grad(), training_mode(self, False), states_kept(self):
+            y_pred = self._flat_outputs(self(x))
+        state.output_shapes = [tuple(p.shape) for p in y_pred]
+        state.input_shapes = shapes
 
     def _check_validation(self, adapter: Any) -> None:
         """Run the validation data's first batch through the model and the loss checks, so
@@ -1065,6 +1082,12 @@ class Trainer:
                 raise ValueError(
                     f"output {state.output_names[index]!r} has a loss but no target was "
                     "given: pass y (or data yielding (x, y) batches)"
+                )
+            if is_string_array(y_peek[index]):
+                raise TypeError(
+                    f"output {state.output_names[index]!r}: a loss needs numeric targets, "
+                    f"received strings (dtype {y_peek[index].dtype}); encode them first, e.g. "
+                    "with a StringLookup layer on y"
                 )
         for index, weight in enumerate(weights):
             _check_sample_weight_shape(
@@ -1329,6 +1352,11 @@ def _validates_after(epoch: int, validation_freq: int | list[int]) -> bool:
     if isinstance(validation_freq, (list, tuple)):
         return epoch + 1 in validation_freq
     return (epoch + 1) % validation_freq == 0
+
+
+def _sample_shapes(x: Any) -> list[tuple]:
+    """The shape of one sample of each input leaf (the batch axis dropped)."""
+    return [tuple(leaf.shape[1:]) for leaf in tree.flatten(x) if hasattr(leaf, "shape")]
 
 
 def _global_batch_size(
