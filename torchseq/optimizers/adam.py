@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from torchseq.optimizers._arguments import check_number
+from torchseq.optimizers._foreach import add_scaled_, addcdiv_
 from torchseq.optimizers.optimizer import LearningRate, Optimizer, ParamsT
 
 __all__ = ["Adam", "AdamW", "Adamax", "Nadam"]
@@ -68,6 +69,8 @@ class Adam(_MomentOptimizer):
         >>> optimizer = Adam(learning_rate=3e-4, amsgrad=True)
     """
 
+    _traceable_update = True  # see Optimizer._traces_update
+
     def __init__(
         self,
         params: ParamsT | None = None,
@@ -95,16 +98,22 @@ class Adam(_MomentOptimizer):
         real, step = self._real, self._real(iteration + 1)
         return np.sqrt(1 - real(self.beta_2) ** step), 1 - real(self.beta_1) ** step
 
+    def _update_scalars(
+        self, lr: float, coefficients: tuple[np.floating, np.floating]
+    ) -> tuple[float, float]:
+        """The rate, and the step size ``lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)``."""
+        root_correction, correction = coefficients
+        return lr, float(self._real(lr) * root_correction / correction)
+
     def _update(
         self,
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
-        coefficients: tuple[np.floating, np.floating],
+        lr: float | torch.Tensor,
+        coefficients: float | torch.Tensor,
     ) -> None:
-        root_correction, correction = coefficients
-        step_size = float(self._real(lr) * root_correction / correction)
+        step_size = coefficients
         momentums, velocities = slots["momentum"], slots["velocity"]
         self._update_first_moments(momentums, grads)
         self._update_second_moments(velocities, grads)
@@ -113,7 +122,7 @@ class Adam(_MomentOptimizer):
             velocities = slots["velocity_hat"]
         denominators = torch._foreach_sqrt(velocities)
         torch._foreach_add_(denominators, self.epsilon)
-        torch._foreach_addcdiv_(params, momentums, denominators, value=-step_size)
+        addcdiv_(params, momentums, denominators, -step_size)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "amsgrad": self.amsgrad}
@@ -176,6 +185,8 @@ class Adamax(_MomentOptimizer):
         >>> optimizer = Adamax(learning_rate=2e-3)
     """
 
+    _traceable_update = True  # see Optimizer._traces_update
+
     def __init__(
         self,
         params: ParamsT | None = None,
@@ -199,8 +210,8 @@ class Adamax(_MomentOptimizer):
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
-        coefficients: float,
+        lr: float | torch.Tensor,
+        coefficients: float | torch.Tensor,
     ) -> None:
         momentums, norms = slots["momentum"], slots["norm"]
         self._update_first_moments(momentums, grads)
@@ -208,7 +219,7 @@ class Adamax(_MomentOptimizer):
         torch._foreach_maximum_(norms, torch._foreach_abs(grads))
         denominators = torch._foreach_add(norms, self.epsilon)
         torch._foreach_mul_(denominators, coefficients)
-        torch._foreach_addcdiv_(params, momentums, denominators, value=-lr)
+        addcdiv_(params, momentums, denominators, -lr)
 
 
 class Nadam(_MomentOptimizer):
@@ -228,6 +239,8 @@ class Nadam(_MomentOptimizer):
     Example:
         >>> optimizer = Nadam(learning_rate=2e-3)
     """
+
+    _traceable_update = True  # see Optimizer._traces_update
 
     def __init__(
         self,
@@ -263,16 +276,16 @@ class Nadam(_MomentOptimizer):
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
-        coefficients: tuple[float, float, float],
+        lr: float | torch.Tensor,
+        coefficients: tuple[float | torch.Tensor, ...],
     ) -> None:
         on_momentum, on_gradient, velocity_correction = coefficients
         momentums, velocities = slots["momentum"], slots["velocity"]
         self._update_first_moments(momentums, grads)
         self._update_second_moments(velocities, grads)
         corrected = torch._foreach_mul(momentums, on_momentum)
-        torch._foreach_add_(corrected, grads, alpha=on_gradient)
+        add_scaled_(corrected, grads, on_gradient)
         denominators = torch._foreach_div(velocities, velocity_correction)
         torch._foreach_sqrt_(denominators)
         torch._foreach_add_(denominators, self.epsilon)
-        torch._foreach_addcdiv_(params, corrected, denominators, value=-lr)
+        addcdiv_(params, corrected, denominators, -lr)

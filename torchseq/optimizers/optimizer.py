@@ -373,7 +373,7 @@ class Optimizer(torch.optim.Optimizer):
             self._decay_weights(group, params, lr)
             # A slot a parameter does not have (see _slot_names) is None in its list.
             slots = {name: [state.get(name) for state in states] for name in self._slots()}
-            self._update(params, group_grads, slots, lr, coefficients)
+            self._update(params, group_grads, slots, *self._update_scalars(lr, coefficients))
 
     def _clip(self, grads: list[torch.Tensor]) -> list[torch.Tensor]:
         if self.clipnorm:
@@ -394,8 +394,14 @@ class Optimizer(torch.optim.Optimizer):
             return
         decayed = [p for p in params if self._weight_decay_filter.applies_to(p)]
         if decayed:
-            real = self._real
-            torch._foreach_mul_(decayed, float(real(1) - real(weight_decay) * real(lr)))
+            torch._foreach_mul_(decayed, self._decay_factor(weight_decay, lr))
+
+    def _decay_factor(self, weight_decay: float | None, lr: float) -> float | None:
+        """``1 - weight_decay * lr`` as Keras computes it, or ``None`` without decay."""
+        if not weight_decay:
+            return None
+        real = self._real
+        return float(real(1) - real(weight_decay) * real(lr))
 
     @property
     def _real(self) -> type[np.floating]:
@@ -410,15 +416,28 @@ class Optimizer(torch.optim.Optimizer):
         """Per-step scalars shared by all groups (bias corrections); called once per update."""
         return None
 
+    def _update_scalars(self, lr: float, coefficients: Any) -> tuple[Any, Any]:
+        """``(lr, coefficients)`` of one group as its :meth:`_update` takes them.
+
+        Arithmetic on the rate and the step coefficients (Adam's step size) belongs here,
+        on the host in :attr:`_real` as Keras computes it, so that ``_update`` does tensor
+        work only: an optimizer that says so (``_traceable_update``) has its ``_update``
+        run inside the compiled training step, where these numbers arrive as 0-d tensors.
+        """
+        return lr, coefficients
+
     def _update(
         self,
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
+        lr: Any,
         coefficients: Any,
     ) -> None:
-        """Apply the update rule in place to ``params`` and ``slots`` (lists aligned with params)."""
+        """Apply the update rule in place to ``params`` and ``slots`` (lists aligned with params).
+
+        ``lr`` and ``coefficients`` are what :meth:`_update_scalars` returned.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement _update()")
 
     def _slot_list(self, batch: _Batch, name: str) -> list[torch.Tensor]:
@@ -428,6 +447,87 @@ class Optimizer(torch.optim.Optimizer):
     def _update_count(self) -> int:
         """Keras's ``iterations``: updates applied (steps over accumulation steps)."""
         return self._iteration_count // (self.gradient_accumulation_steps or 1)
+
+    # ------------------------------------------------------------------ the compiled step
+
+    # Whether `_update` does tensor work only, on what `_update_scalars` made, so that the
+    # compiled training step can run it (see `_traces_update`).
+    _traceable_update = False
+
+    @property
+    def _traces_update(self) -> bool:
+        """Whether ``jit_compile=True`` puts this optimizer's update in the compiled step.
+
+        The subclass says its ``_update`` does tensor work only (``_traceable_update``).
+        ``gradient_accumulation_steps`` and ``use_ema`` decide on the host, per step,
+        what the step does, so with either the compiled step applies the update eagerly.
+        """
+        return (
+            self._traceable_update
+            and self.built
+            and not self.gradient_accumulation_steps
+            and not self.use_ema
+        )
+
+    def _traced_layout(self) -> tuple[list[int], list[bool]]:
+        """Group sizes, and whether weight decay applies to each parameter (in group order)."""
+        params = [p for group in self.param_groups for p in group["params"]]
+        sizes = [len(group["params"]) for group in self.param_groups]
+        return sizes, [self._weight_decay_filter.applies_to(p) for p in params]
+
+    def _traced_slots(self) -> dict[str, list[torch.Tensor | None]]:
+        """Slot name -> the slots of every parameter in group order (made if missing)."""
+        params = [p for group in self.param_groups for p in group["params"]]
+        if params and params[0].device != self._iterations.device:  # once, after a move
+            self._follow_device(params[0].device)
+        states = [self._slots_of(p) for p in params]
+        return {name: [state.get(name) for state in states] for name in self._slots()}
+
+    def _host_update(self) -> list[tuple[Any, Any, Any]]:
+        """The host half of one update, which it counts: the per-step numbers of each group.
+
+        Per group ``(weight-decay factor or None, lr, coefficients)``, computed exactly as
+        the eager step computes them, for :meth:`_traced_update`.
+        """
+        count = self._iteration_count
+        rate = self._current_rate(count)
+        coefficients = self._step_coefficients(self._update_count)
+        scalars = []
+        for group in self.param_groups:
+            lr = self._rate.decayed(group["lr"], count) if rate is None else rate
+            factor = self._decay_factor(group["weight_decay"], lr)
+            scalars.append((factor, *self._update_scalars(lr, coefficients)))
+        self._iteration_count = count + 1
+        self._iterations.add_(1)
+        return scalars
+
+    def _traced_update(
+        self,
+        params: list[torch.Tensor],
+        grads: list[torch.Tensor],
+        slots: dict[str, list[torch.Tensor | None]],
+        scalars: list[tuple[Any, Any, Any]],
+        layout: tuple[list[int], list[bool]],
+    ) -> None:
+        """The tensor half of one update, traced into the compiled step.
+
+        ``params``, ``grads`` and each slot list run over all groups in order (see
+        :meth:`_traced_layout`); ``scalars`` are :meth:`_host_update`'s, as 0-d tensors.
+        """
+        if self.loss_scale_factor is not None:
+            grads = torch._foreach_div(grads, self.loss_scale_factor)
+        grads = self._clip(grads)
+        sizes, decays = layout
+        start = 0
+        for size, (factor, lr, coefficients) in zip(sizes, scalars):
+            end = start + size
+            group_params = params[start:end]
+            decayed = [p for p, decays_p in zip(group_params, decays[start:end]) if decays_p]
+            if factor is not None and decayed:
+                torch._foreach_mul_(decayed, factor)
+            group_slots = {name: values[start:end] for name, values in slots.items()}
+            self._update(group_params, grads[start:end], group_slots, lr, coefficients)
+            start = end
 
     # ------------------------------------------------------------------ moving average
 

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchseq.optimizers._arguments import check_number
+from torchseq.optimizers._foreach import addcdiv_
 from torchseq.optimizers.optimizer import LearningRate, Optimizer, ParamsT
 
 __all__ = ["RMSprop"]
@@ -32,6 +33,8 @@ class RMSprop(Optimizer):
     Example:
         >>> optimizer = RMSprop(learning_rate=0.01, centered=True)
     """
+
+    _traceable_update = True  # see Optimizer._traces_update
 
     def __init__(
         self,
@@ -66,7 +69,7 @@ class RMSprop(Optimizer):
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
+        lr: float | torch.Tensor,
         coefficients: Any,
     ) -> None:
         velocities = slots["velocity"]
@@ -82,10 +85,10 @@ class RMSprop(Optimizer):
         if self.momentum > 0:
             momentums = slots["momentum"]
             torch._foreach_mul_(momentums, self.momentum)
-            torch._foreach_addcdiv_(momentums, grads, denominators, value=lr)
+            addcdiv_(momentums, grads, denominators, lr)
             torch._foreach_sub_(params, momentums)
         else:
-            torch._foreach_addcdiv_(params, grads, denominators, value=-lr)
+            addcdiv_(params, grads, denominators, -lr)
 
     def get_config(self) -> dict[str, Any]:
         return {

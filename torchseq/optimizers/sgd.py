@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from torchseq.optimizers._foreach import add_scaled_
 from torchseq.optimizers.optimizer import LearningRate, Optimizer, ParamsT
 
 __all__ = ["SGD"]
@@ -38,6 +39,8 @@ class SGD(Optimizer):
         tensor([0.9000], requires_grad=True)
     """
 
+    _traceable_update = True  # see Optimizer._traces_update
+
     def __init__(
         self,
         params: ParamsT | None = None,
@@ -65,17 +68,17 @@ class SGD(Optimizer):
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
+        lr: float | torch.Tensor,
         coefficients: Any,
     ) -> None:
         if self.momentum == 0:
-            torch._foreach_add_(params, grads, alpha=-lr)
+            add_scaled_(params, grads, -lr)
             return
         velocities = slots["momentum"]
         torch._foreach_mul_(velocities, self.momentum)
-        torch._foreach_add_(velocities, grads, alpha=-lr)
+        add_scaled_(velocities, grads, -lr)
         if self.nesterov:
-            torch._foreach_add_(params, grads, alpha=-lr)
+            add_scaled_(params, grads, -lr)
             torch._foreach_add_(params, velocities, alpha=self.momentum)
         else:
             torch._foreach_add_(params, velocities)

@@ -12,8 +12,8 @@ batch. The variants differ in three places only:
   crossentropy are trained from their logits (:mod:`~torchseq.training.fused_logits`);
 - how gradients are made and applied: eagerly (``backward``, then the optimizer's ``step``,
   with dynamic loss scaling when the optimizer is a ``LossScaleOptimizer``), or with
-  ``jit_compile=True`` as one compiled function computing the loss and its gradients
-  (forward and backward in one graph), applied by the optimizer.
+  ``jit_compile=True`` as one compiled function computing the loss, its gradients and,
+  for most of torchseq's optimizers, the update (see ``CompiledStepRunner``).
 
 A user's ``train_step(data)`` replaces the runner's ``train`` entirely (see ``Trainer``).
 """
@@ -24,6 +24,7 @@ from typing import Any
 
 import torch
 
+from torchseq.optimizers.optimizer import Optimizer
 from torchseq.training import fused_logits
 from torchseq.utils import tree
 from torchseq.utils.user_warnings import warn_user
@@ -128,13 +129,20 @@ class StepRunner:
 
 
 class CompiledStepRunner(StepRunner):
-    """``jit_compile=True``: the loss and its gradients come from one compiled function.
+    """``jit_compile=True``: the training step is one compiled function.
 
     ``torch.func.grad_and_value`` over ``functional_call`` makes forward and backward one
     differentiable function of the trainable weights, which ``torch.compile`` turns into a
-    single graph (no graph break at ``backward``); the optimizer then applies the
-    gradients with its multi-tensor update. Shapes are static: the last, smaller batch of
-    an epoch compiles once more, and later epochs reuse both graphs.
+    single graph (no graph break at ``backward``). When the optimizer's update is tensor
+    work only (torchseq's SGD, Adam, AdamW, Adamax, Nadam and RMSprop, with or without
+    weight decay, clipping and ``loss_scale_factor``) the update is in that graph too, and
+    the compiler fuses its multi-tensor ops. Its per-step numbers (a schedule's learning
+    rate, bias corrections, Nadam's momentum product) are computed on the host exactly as
+    the eager step computes them and enter the graph as one tensor, so new values compile
+    nothing. Other optimizers, ``gradient_accumulation_steps`` and ``use_ema`` (which decide
+    on the host, per step), and ``torch.optim`` optimizers get the gradients from the graph
+    and apply them eagerly. Shapes are static: the last, smaller batch of an epoch compiles
+    once more, and later epochs reuse both graphs.
     """
 
     def __init__(self, model: Any, state: Any, **kwargs: Any) -> None:
@@ -149,9 +157,15 @@ class CompiledStepRunner(StepRunner):
         )
         names = {id(p): name for name, p in model.named_parameters()}
         self._names = [names[id(p)] for p in state.parameters]
-        self._gradients = torch.compile(
-            torch.func.grad_and_value(self._loss_of, has_aux=True), dynamic=False
-        )
+        self.updates_in_graph = _traces_update(state.optimizer, state.parameters)
+        if self.updates_in_graph:
+            self._layout: tuple = ()
+            self._scalar_places: tuple = ()
+            self._step = torch.compile(self._train_step, dynamic=False)
+        else:
+            self._gradients = torch.compile(
+                torch.func.grad_and_value(self._loss_of, has_aux=True), dynamic=False
+            )
 
     def _loss_of(self, weights: list, x: Any, y: list, sample_weight: list) -> tuple:
         module = self.model
@@ -165,19 +179,52 @@ class CompiledStepRunner(StepRunner):
         total, values = self.state.loss(y, y_pred, sample_weight, added)
         return total, (total.detach(), [v.detach() for v in values], [p.detach() for p in y_pred])
 
+    def _train_step(
+        self,
+        weights: list,
+        slots: dict,
+        scalars: torch.Tensor,
+        x: Any,
+        y: list,
+        sample_weight: list,
+    ) -> tuple:
+        """Gradients, then the update of ``weights`` (the parameters' data) and ``slots`` in
+        place; ``scalars`` holds the host's per-step numbers, flattened."""
+        gradients, (_, outputs) = torch.func.grad_and_value(self._loss_of, has_aux=True)(
+            weights, x, y, sample_weight
+        )
+        numbers = _place_numbers(self._scalar_places, scalars)
+        self.state.optimizer._traced_update(weights, gradients, slots, numbers, self._layout)
+        return outputs
+
     def train(self, x: Any, y: list, sample_weight: list) -> None:
         state = self.state
         weights = state.parameters
-        gradients, (_, (total, values, y_pred)) = self._gradients(
-            [w.detach() for w in weights], x, y, sample_weight
-        )
         optimizer = state.optimizer
-        if hasattr(optimizer, "apply"):
-            optimizer.apply(gradients, weights)
-        else:  # a torch.optim optimizer reads .grad
-            for weight, gradient in zip(weights, gradients):
-                weight.grad = gradient
-            optimizer.step()
+        if self.updates_in_graph:
+            slots = optimizer._traced_slots()
+            numbers: list[float] = []
+            places = _number_places(optimizer._host_update(), numbers)
+            layout = optimizer._traced_layout()
+            # The graph is guarded on these: new objects only when they change.
+            if places != self._scalar_places:
+                self._scalar_places = places
+            if layout != self._layout:
+                self._layout = layout
+            scalars = torch.tensor(numbers, dtype=weights[0].dtype, device=weights[0].device)
+            total, values, y_pred = self._step(
+                [w.detach() for w in weights], slots, scalars, x, y, sample_weight
+            )
+        else:
+            gradients, (_, (total, values, y_pred)) = self._gradients(
+                [w.detach() for w in weights], x, y, sample_weight
+            )
+            if hasattr(optimizer, "apply"):
+                optimizer.apply(gradients, weights)
+            else:  # a torch.optim optimizer reads .grad
+                for weight, gradient in zip(weights, gradients):
+                    weight.grad = gradient
+                optimizer.step()
         if state.constrained:
             self.model._apply_constraints()
         self._update_metrics(x, y, y_pred, sample_weight, total, values)
@@ -196,6 +243,37 @@ def make_runner(model: Any, state: Any, module: Any = None) -> StepRunner:
         reason = "under torchrun" if module is not None else "with loss scaling (mixed_float16)"
         warn_user(f"jit_compile=True {reason} runs the step eagerly")
     return StepRunner(model, state, module, float32_outputs=float32_outputs)
+
+
+def _traces_update(optimizer: Any, parameters: list[torch.Tensor]) -> bool:
+    """Whether the compiled step can hold ``optimizer``'s update of ``parameters``."""
+    if not isinstance(optimizer, Optimizer) or not optimizer._traces_update:
+        return False
+    # The graph gets the parameters in the model's order and the per-step numbers in one
+    # tensor of their dtype.
+    ordered = [p for group in optimizer.param_groups for p in group["params"]]
+    same_order = len(ordered) == len(parameters) and all(
+        a is b for a, b in zip(ordered, parameters)
+    )
+    return same_order and len({p.dtype for p in parameters}) == 1
+
+
+def _number_places(tree: Any, numbers: list[float]) -> Any:
+    """``tree`` (lists and tuples of numbers or ``None``) as tuples with each number replaced
+    by its index in ``numbers``, where it is appended."""
+    if isinstance(tree, (list, tuple)):
+        return tuple(_number_places(branch, numbers) for branch in tree)
+    if tree is None:
+        return None
+    numbers.append(tree)
+    return len(numbers) - 1
+
+
+def _place_numbers(places: Any, scalars: torch.Tensor) -> Any:
+    """The inverse of ``_number_places``, with the numbers as 0-d tensors of ``scalars``."""
+    if isinstance(places, tuple):
+        return tuple(_place_numbers(branch, scalars) for branch in places)
+    return None if places is None else scalars[places]
 
 
 def _float32(outputs: list[torch.Tensor]) -> list[torch.Tensor]:
