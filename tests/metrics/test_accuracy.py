@@ -77,3 +77,22 @@ BAD_ARGUMENTS = [
 def test_bad_arguments(cls, kwargs, error, match):
     with pytest.raises(error, match=match):
         cls(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("cls", "labels"),
+    [
+        (metrics.CategoricalAccuracy, torch.eye(3)[[0, 2, 1, 1]]),
+        (metrics.SparseCategoricalAccuracy, torch.tensor([0, 2, 1, 1])),
+        (metrics.SparseCategoricalAccuracy, torch.tensor([[0.0], [2.0], [1.0], [0.5]])),
+    ],
+    ids=["one_hot", "labels", "float_label_column"],
+)
+def test_unweighted_batches_count_the_same_hits_as_the_per_sample_path(cls, labels):
+    scores = torch.tensor([[0.5, 0.5, 0.0], [0.1, 0.2, 0.7], [0.3, 0.6, 0.1], [0.2, 0.2, 0.6]])
+    unweighted, per_sample = cls(), cls()
+    for _ in range(2):
+        unweighted.update_state(labels, scores)  # ties go to the first class, as argmax does
+        per_sample.update_state(labels, scores, sample_weight=torch.ones(4))
+    assert float(unweighted.result()) == pytest.approx(float(per_sample.result()))
+    assert float(unweighted.count) == 8.0

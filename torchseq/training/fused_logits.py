@@ -66,6 +66,22 @@ class FusedOutput:
         self.for_metrics = for_metrics
         self.takes_indices = False  # its loss is a categorical crossentropy, unsmoothed
         self.one_hot = False
+        self.logits_loss: Any = None  # the loss of the logits (see plan)
+
+    def loss(self, y_true: torch.Tensor, logits: torch.Tensor, sample_weight: Any) -> torch.Tensor:
+        """The output's loss from its logits. One-hot targets with no sample weight or mask
+        take one call of torch's class-index crossentropy, averaged over the batch as the
+        loss's ``"sum_over_batch_size"`` reduction does."""
+        loss = self.logits_loss
+        if (
+            self.one_hot
+            and sample_weight is None
+            and loss.reduction in ("sum_over_batch_size", "mean")
+            and logits.dtype == loss._dtype
+            and getattr(logits, "_keras_mask", None) is None
+        ):
+            return F.cross_entropy(logits, y_true.argmax(-1))
+        return loss(y_true, logits, sample_weight)
 
     def categorical_crossentropy(
         self, y_true: torch.Tensor, y_pred: torch.Tensor, **options: Any
@@ -101,13 +117,14 @@ def plan(
         metrics = [metric for output, _, metric in metric_entries if output == index]
         for_metrics = not all(getattr(m, "_fn", None) in _ARGMAX_METRICS for m in metrics)
         output = FusedOutput(index, layer, layer.activation, for_metrics)
+        output.logits_loss = logits_loss
         if loss.fn is crossentropy.categorical_crossentropy and not loss._fn_kwargs.get(
             "label_smoothing"
         ):
             output.takes_indices = True
             logits_loss.fn = output.categorical_crossentropy
         fused.append(output)
-        logits_entries.append((index, logits_loss, weight))
+        logits_entries.append((index, output.loss if output.takes_indices else logits_loss, weight))
     return fused, logits_entries
 
 
