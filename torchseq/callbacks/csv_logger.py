@@ -47,7 +47,12 @@ class CSVLogger(Callback):
                 f"CSVLogger: filename must be a str or os.PathLike, received: {filename!r} "
                 f"of type {type(filename).__name__}"
             )
-        if not isinstance(separator, str) or len(separator) != 1:
+        if not isinstance(separator, str):
+            raise TypeError(
+                "CSVLogger: separator must be a single character, received: "
+                f"separator={separator!r} of type {type(separator).__name__}"
+            )
+        if len(separator) != 1:
             raise ValueError(
                 f"CSVLogger: separator must be a single character, received: separator={separator!r}"
             )

@@ -31,6 +31,7 @@ from torchseq import config, dtype_policies
 from torchseq.layers import subclass_config, variables
 from torchseq.layers.symbolic import KerasTensor, Node, infer_output_spec, is_symbolic
 from torchseq.utils import conversion, naming, tree
+from torchseq.utils.integers import int_or_none, is_int
 from torchseq.utils.layouts import stored_shape as _stored_shape
 from torchseq.utils.layouts import to_keras as _keras_view
 from torchseq.utils.layouts import to_stored as _to_stored
@@ -1232,7 +1233,7 @@ def training_mode(module: nn.Module, training: bool) -> Iterator[None]:
 def _batch_input_shape_from(layer_type: str, kwargs: dict) -> tuple | None:
     """Resolve the Keras-2 input spellings into one full shape (batch first)."""
     if "batch_input_shape" in kwargs and kwargs["batch_input_shape"] is not None:
-        return tuple(kwargs["batch_input_shape"])
+        return tuple(int_or_none(dim) for dim in kwargs["batch_input_shape"])
     shape = kwargs.get("input_shape")
     if shape is None and kwargs.get("input_dim") is not None:
         shape = (kwargs["input_dim"],)
@@ -1243,13 +1244,15 @@ def _batch_input_shape_from(layer_type: str, kwargs: dict) -> tuple | None:
                 f"received batch_size={kwargs['batch_size']} alone"
             )
         return None
-    if isinstance(shape, int):
+    if is_int(shape):
         shape = (shape,)
+    if isinstance(shape, (tuple, list)):
+        shape = tuple(int_or_none(dim) for dim in shape)
     if not tree.is_shape(shape):
         raise TypeError(
             f"{layer_type}: input_shape must be a tuple of ints or None, received: {shape!r}"
         )
-    return (kwargs.get("batch_size"), *shape)
+    return (int_or_none(kwargs.get("batch_size")), *shape)
 
 
 def _walk_module(module: nn.Module) -> Iterator[nn.Module]:

@@ -20,6 +20,7 @@ from torchseq import ops
 from torchseq.layers.layer import Layer
 from torchseq.layers.symbolic import KerasTensor, is_symbolic
 from torchseq.ops._dispatch import OpSpec, register_symbolic_handler
+from torchseq.utils.integers import is_int
 
 __all__ = ["Operation", "operation_class"]
 
@@ -72,7 +73,9 @@ class Operation(Layer):
 
 
 def _plain(value: Any) -> Any:
-    """An argument as a config holds it: dtypes by their Keras names."""
+    """An argument as a config holds it: dtypes by their Keras names, numpy integers as ints."""
+    if is_int(value):
+        return int(value)
     if isinstance(value, torch.dtype):
         return global_config.dtype_name(value)
     if isinstance(value, (list, tuple)):

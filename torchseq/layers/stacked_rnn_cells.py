@@ -17,6 +17,7 @@ from torch import nn
 from torchseq.layers.layer import Layer
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.utils import tree
+from torchseq.utils.integers import is_int
 
 __all__ = ["StackedRNNCells"]
 
@@ -170,7 +171,7 @@ def _check_cells(cells: Any) -> None:
                 f"type {type(cell).__name__}"
             )
         state_size = getattr(cell, "state_size", None)
-        if not all(isinstance(size, int) for size in tree.flatten(state_size)):
+        if not all(is_int(size) for size in tree.flatten(state_size)):
             raise TypeError(
                 "StackedRNNCells: every cell must have a `state_size` (an int or a list of "
                 f"ints), received: cells[{index}]={cell!r} with state_size={state_size!r}"

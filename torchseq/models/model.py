@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from torchseq.models.graph import Graph
 from torchseq.models.layer_list import LayerList
 from torchseq.training.trainer import Trainer
 from torchseq.utils import naming, tree
+from torchseq.utils.integers import is_int
 
 __all__ = ["Model", "model_from_json"]
 
@@ -128,8 +128,13 @@ class Model(Trainer, Layer):
                 f"get_layer needs exactly one of name= or index=, received name={name!r}, "
                 f"index={index!r}"
             )
+        if name is not None and not isinstance(name, str):
+            raise TypeError(
+                f"get_layer: name must be a string, received: name={name!r} of type "
+                f"{type(name).__name__}"
+            )
         if index is not None:
-            if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            if not is_int(index):
                 raise TypeError(
                     f"get_layer: index must be an int, received: index={index!r} of type "
                     f"{type(index).__name__}"

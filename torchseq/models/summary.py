@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from torchseq.utils import tree
+from torchseq.utils.integers import int_or_none, is_int
 
 if TYPE_CHECKING:
     from torchseq.layers.layer import Layer
@@ -41,6 +42,12 @@ def print_summary(
     """Print the summary of ``model``; ``print_fn`` receives the whole text at once."""
     from torchseq.models.sequential import SequentialModel
 
+    if line_length is not None and not is_int(line_length):
+        raise TypeError(
+            f"summary: line_length must be an int or None, received: line_length={line_length!r} "
+            f"of type {type(line_length).__name__}"
+        )
+
     if isinstance(model, SequentialModel) and not model.built:
         raise ValueError(
             f"Sequential model {model.name!r} has not been built yet, so it has no summary. "
@@ -63,7 +70,9 @@ def print_summary(
         positions = [p * 0.90 for p in positions] + [1.0]
         header.append("Trainable")
         align.append("center")
-    line_length = line_length or min(default_length, shutil.get_terminal_size().columns - 4)
+    line_length = int_or_none(line_length) or min(
+        default_length, shutil.get_terminal_size().columns - 4
+    )
 
     relevant = set(graph.nodes) if graph is not None else None
     rows = []

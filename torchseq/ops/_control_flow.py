@@ -18,6 +18,7 @@ import torch
 
 from torchseq import tree
 from torchseq.ops._convert import TensorLike, _to_tensor
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "associative_scan",
@@ -111,7 +112,7 @@ def scan(
         order of ``xs`` also when ``reverse``).
     """
     _check_callable(f, "scan", "f")
-    if isinstance(unroll, bool) is False and (not isinstance(unroll, int) or unroll < 1):
+    if isinstance(unroll, bool) is False and (not is_int(unroll) or unroll < 1):
         raise ValueError(f"scan expected unroll to be a bool or an int >= 1, received: unroll={unroll!r}")
     if xs is None and length is None:
         raise ValueError("scan expected xs or length, received neither")

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from torchseq.config import dtype_name, standardize_dtype
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "Axis",
@@ -115,11 +116,26 @@ def _floating(x: TensorLike) -> Tensor:
 
 
 def _axes(axis: Axis) -> int | tuple[int, ...] | None:
-    return axis if axis is None or isinstance(axis, int) else tuple(axis)
+    """``axis`` as torch's ``dim``: ``None``, a Python int or a tuple of Python ints."""
+    if axis is None or isinstance(axis, int):
+        return axis
+    return int(axis) if is_int(axis) else tuple(_ints(axis))
+
+
+def _sections(indices_or_sections: int | Sequence[int]) -> int | list[int]:
+    """A split's count of equal parts as a Python int, or its split points as a list."""
+    if is_int(indices_or_sections):
+        return int(indices_or_sections)
+    return _ints(indices_or_sections)
+
+
+def _ints(values: Sequence[Any]) -> list[Any]:
+    """The integers of ``values`` (numpy ones too) as Python ints; other items unchanged."""
+    return [int(v) if is_int(v) else v for v in values]
 
 
 def _shape(shape: ShapeLike) -> tuple[int, ...]:
-    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
+    return (int(shape),) if is_int(shape) else tuple(int(d) for d in shape)
 
 
 def _flat_or_along(x: TensorLike, axis: int | None) -> tuple[Tensor, int]:

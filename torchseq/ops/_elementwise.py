@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchseq.ops._convert import Tensor, TensorLike, _floating, _operands, _promoted, _to_tensor
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "abs",
@@ -154,7 +155,7 @@ def tanh(x: TensorLike) -> Tensor:
 
 
 def _is_number(value: Any) -> bool:
-    return value is None or isinstance(value, (int, float))
+    return value is None or isinstance(value, (int, float)) or is_int(value)
 
 
 def clip(x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Tensor:

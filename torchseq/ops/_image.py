@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torchseq.ops import _nn_sliding as _sliding
 from torchseq.ops._convert import Tensor, TensorLike, _floating, _to_tensor
 from torchseq.ops._nn_conv import conv
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "crop_images",
@@ -383,7 +384,7 @@ def extract_patches(
     Returns:
         ``(batch, rows, columns, ph * pw * c)`` (or channels first).
     """
-    if isinstance(size, int) and not isinstance(size, bool):
+    if is_int(size):
         size = (size, size)
     elif not isinstance(size, (tuple, list)):
         raise TypeError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import torch
@@ -32,7 +33,7 @@ def _filter_channels(x: Tensor, kernel: Tensor, padding: str) -> Tensor:
 
 
 def _pair_of_floats(value: float | Sequence[float], op: str, name: str) -> tuple[float, float]:
-    values = (value, value) if isinstance(value, (int, float)) else tuple(value)
+    values = (value, value) if isinstance(value, numbers.Real) else tuple(value)
     if len(values) != 2:
         raise ValueError(
             f"{op} expected {name} to be a number or a pair, received: {name}={value!r}"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import torch
 
-from torchseq.ops._convert import Tensor, TensorLike, _promoted, _to_tensor
+from torchseq.ops._convert import Tensor, TensorLike, _promoted, _sections, _to_tensor
 
 __all__ = [
     "append",
@@ -46,10 +46,7 @@ def dstack(xs: Sequence[TensorLike]) -> Tensor:
 
 def array_split(x: TensorLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
     """``split`` that allows an int not dividing the axis: the first parts get one more."""
-    sections = (
-        indices_or_sections if isinstance(indices_or_sections, int) else list(indices_or_sections)
-    )
-    return list(torch.tensor_split(_to_tensor(x), sections, dim=axis))
+    return list(torch.tensor_split(_to_tensor(x), _sections(indices_or_sections), dim=axis))
 
 
 def _split_along(
@@ -59,14 +56,12 @@ def _split_along(
     if x.ndim < min_rank:
         raise ValueError(f"{name} expected a tensor of rank >= {min_rank}, received: shape {tuple(x.shape)}")
     axis = 0 if name == "hsplit" and x.ndim == 1 else axis
-    if isinstance(indices_or_sections, int) and x.shape[axis] % indices_or_sections:
+    sections = _sections(indices_or_sections)
+    if isinstance(sections, int) and x.shape[axis] % sections:
         raise ValueError(
             f"{name} expected indices_or_sections to divide the axis length {x.shape[axis]} "
             f"evenly, received: indices_or_sections={indices_or_sections}"
         )
-    sections = (
-        indices_or_sections if isinstance(indices_or_sections, int) else list(indices_or_sections)
-    )
     return list(torch.tensor_split(x, sections, dim=axis))
 
 

@@ -9,7 +9,8 @@ from typing import Any
 import torch
 
 from torchseq.config import epsilon
-from torchseq.ops._convert import Axis, Tensor, TensorLike, _axes, _floating, _promoted
+from torchseq.ops._convert import Axis, Tensor, TensorLike, _axes, _floating, _ints, _promoted
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "cdist",
@@ -50,9 +51,11 @@ def dot(x1: TensorLike, x2: TensorLike) -> Tensor:
 
 def tensordot(x1: TensorLike, x2: TensorLike, axes: int | Sequence[Any] = 2) -> Tensor:
     """Sum products over ``axes``: an int (last ``axes`` of ``x1``, first of ``x2``) or a pair."""
-    if not isinstance(axes, int):
+    if is_int(axes):
+        axes = int(axes)
+    else:
         first, second = axes
-        axes = tuple([a] if isinstance(a, int) else list(a) for a in (first, second))
+        axes = tuple([int(a)] if is_int(a) else _ints(a) for a in (first, second))
     return torch.tensordot(*_promoted(x1, x2), dims=axes)
 
 
@@ -78,8 +81,9 @@ def normalize(
     x: TensorLike, axis: int = -1, order: int = 2, epsilon: float | None = None
 ) -> Tensor:
     """``x`` divided by its ``order``-norm along ``axis``, the norm floored at ``epsilon``."""
-    if not isinstance(order, int) or order < 1:
+    if not is_int(order) or order < 1:
         raise ValueError(f"normalize expected order to be an int >= 1, received: order={order!r}")
+    order = int(order)
     floor_value = _epsilon_or(epsilon)
     x = _floating(x)
     x = x.reshape(1) if x.ndim == 0 else x

@@ -13,6 +13,7 @@ from torchseq.ops._convert import (
     DTypeLike,
     Tensor,
     TensorLike,
+    _axes,
     _floating,
     _operands,
     _promoted,
@@ -78,6 +79,8 @@ def selu(x: TensorLike) -> Tensor:
 
 def _over_axes(fn: Callable[..., Tensor], x: Tensor, axis: Axis) -> Tensor:
     """Apply a ``dim=-1`` normaliser (softmax, log_softmax) jointly over ``axis``."""
+    if not isinstance(axis, int):
+        axis = _axes(axis)
     if isinstance(axis, int):
         return fn(x, dim=axis)
     axes = list(range(x.ndim)) if axis is None else [a % x.ndim for a in axis]

@@ -11,14 +11,15 @@ import torch
 import torch.nn.functional as F
 
 from torchseq.config import epsilon as default_epsilon
-from torchseq.ops._convert import Tensor, TensorLike, _floating, _operands
+from torchseq.ops._convert import Tensor, TensorLike, _axes, _floating, _operands
 
 __all__ = ["batch_normalization", "layer_normalization", "rms_normalization"]
 
 
-def _axes(axis: int | Sequence[int], ndim: int, op: str) -> list[int]:
+def _sorted_axes(axis: int | Sequence[int], ndim: int, op: str) -> list[int]:
     """``axis`` as a sorted list of non-negative axes of an ``ndim``-rank tensor."""
-    axes = [axis] if isinstance(axis, int) else list(axis)
+    dims = _axes(axis)
+    axes = [dims] if isinstance(dims, int) else list(dims)
     if not axes or any(not -ndim <= a < ndim for a in axes):
         raise ValueError(
             f"{op} expected axes within [{-ndim}, {ndim}) for an input of rank {ndim}, "
@@ -102,7 +103,7 @@ def layer_normalization(
     original = x.dtype
     x = x.to(_compute_dtype(x))
     eps = default_epsilon() if epsilon is None else epsilon
-    axes = _axes(axis, x.ndim, "layer_normalization")
+    axes = _sorted_axes(axis, x.ndim, "layer_normalization")
     gamma, beta = (None if v is None else _operands(x, v)[1] for v in (gamma, beta))
     if rms_scaling:
         warnings.warn(
@@ -155,7 +156,7 @@ def rms_normalization(
     eps = default_epsilon() if epsilon is None else epsilon
     if x.ndim == 0:
         x = x.reshape(1)
-    axes = _axes(axis, x.ndim, "rms_normalization")
+    axes = _sorted_axes(axis, x.ndim, "rms_normalization")
     outputs = x * torch.rsqrt(x.square().mean(dim=axes, keepdim=True) + eps)
     if scale is not None:
         outputs = outputs * _along(_operands(x, scale)[1], x, axes)

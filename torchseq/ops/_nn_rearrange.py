@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from torchseq.ops import _nn_sliding as _sliding
 from torchseq.ops._convert import Tensor, TensorLike, _to_tensor
+from torchseq.utils.integers import is_int
 
 __all__ = ["depth_to_space", "fold", "space_to_depth", "unfold"]
 
@@ -74,7 +75,7 @@ def fold(
 
 
 def _block_layout(x: Tensor, block_size: int, data_format: str, op: str) -> tuple[Tensor, bool]:
-    if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 2:
+    if not is_int(block_size) or block_size < 2:
         raise ValueError(
             f"{op} expected block_size to be an int >= 2, received: block_size={block_size!r}"
         )
@@ -97,7 +98,7 @@ def depth_to_space(x: TensorLike, block_size: int, data_format: str = "channels_
         ``(N, H * b, W * b, C / b**2)`` (or channels first).
     """
     x, channels_last = _block_layout(_to_tensor(x), block_size, data_format, "depth_to_space")
-    b = block_size
+    b = int(block_size)
     if channels_last:
         n, h, w, c = x.shape
         _check_divisible(c, b * b, "depth_to_space")
@@ -124,7 +125,7 @@ def space_to_depth(x: TensorLike, block_size: int, data_format: str = "channels_
         ``(N, H / b, W / b, C * b**2)`` (or channels first).
     """
     x, channels_last = _block_layout(_to_tensor(x), block_size, data_format, "space_to_depth")
-    b = block_size
+    b = int(block_size)
     if channels_last:
         n, h, w, c = x.shape
         _check_divisible(h, b, "space_to_depth", "height")

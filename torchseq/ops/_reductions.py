@@ -92,9 +92,8 @@ def prod(
     """Product over ``axis`` (``None``: all elements)."""
     x = _to_tensor(x)
     x = x if dtype is None else x.to(_torch_dtype(dtype))
-    axes = (
-        tuple(range(x.ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
-    )
+    axis = _axes(axis)
+    axes = tuple(range(x.ndim)) if axis is None else (axis,) if isinstance(axis, int) else axis
     for a in sorted((a % x.ndim for a in axes), reverse=True):
         x = torch.prod(x, dim=a, keepdim=keepdims)
     return x

@@ -16,10 +16,12 @@ from torchseq.ops._convert import (
     _flat_or_along,
     _operands,
     _promoted,
+    _sections,
     _shape,
     _to_tensor,
     _wrapped_indices,
 )
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "broadcast_to",
@@ -58,7 +60,8 @@ def reshape(x: TensorLike, newshape: ShapeLike) -> Tensor:
 def expand_dims(x: TensorLike, axis: int | Sequence[int]) -> Tensor:
     """Insert size-1 axes at ``axis`` (an int or a sequence, positions in the result)."""
     x = _to_tensor(x)
-    axes = [axis] if isinstance(axis, int) else list(axis)
+    axis = _axes(axis)
+    axes = [axis] if isinstance(axis, int) else axis
     rank = x.ndim + len(axes)
     for position in sorted(a % rank for a in axes):
         x = x.unsqueeze(position)
@@ -89,14 +92,12 @@ def unstack(x: TensorLike, num: int | None = None, axis: int = 0) -> list[Tensor
 def split(x: TensorLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
     """numpy's ``split``: an int gives that many equal parts, a list gives split points."""
     x = _to_tensor(x)
-    if isinstance(indices_or_sections, int) and x.shape[axis] % indices_or_sections:
+    sections = _sections(indices_or_sections)
+    if isinstance(sections, int) and x.shape[axis] % sections:
         raise ValueError(
             f"split expected indices_or_sections to divide the axis length {x.shape[axis]} "
             f"evenly, received: indices_or_sections={indices_or_sections}"
         )
-    sections = (
-        indices_or_sections if isinstance(indices_or_sections, int) else list(indices_or_sections)
-    )
     return list(torch.tensor_split(x, sections, dim=axis))
 
 
@@ -108,15 +109,15 @@ def tile(x: TensorLike, repeats: ShapeLike) -> Tensor:
 def repeat(x: TensorLike, repeats: int | Sequence[int], axis: int | None = None) -> Tensor:
     """Repeat each element ``repeats`` times along ``axis`` (``None``: flatten first)."""
     x = _to_tensor(x)
-    counts = repeats if isinstance(repeats, int) else _to_tensor(repeats, torch.int64, x.device)
+    counts = int(repeats) if is_int(repeats) else _to_tensor(repeats, torch.int64, x.device)
     return torch.repeat_interleave(x, counts, dim=axis)
 
 
 def flip(x: TensorLike, axis: Axis = None) -> Tensor:
     """Reverse the order of elements along ``axis`` (``None``: every axis)."""
     x = _to_tensor(x)
-    axes = range(x.ndim) if axis is None else [axis] if isinstance(axis, int) else axis
-    return torch.flip(x, tuple(axes))
+    axes = range(x.ndim) if axis is None else _axes(axis)
+    return torch.flip(x, (axes,) if isinstance(axes, int) else tuple(axes))
 
 
 def broadcast_to(x: TensorLike, shape: ShapeLike) -> Tensor:

@@ -8,7 +8,16 @@ from collections.abc import Callable
 
 import torch
 
-from torchseq.ops._convert import Axis, Tensor, TensorLike, _floating, _operands, _to_tensor
+from torchseq.ops._convert import (
+    Axis,
+    Tensor,
+    TensorLike,
+    _axes,
+    _floating,
+    _operands,
+    _to_tensor,
+)
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "average",
@@ -30,7 +39,8 @@ _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 def _normalized_axes(axis: Axis, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axis = _axes(axis)
+    axes = (axis,) if isinstance(axis, int) else axis
     return tuple(sorted(a % builtins.max(ndim, 1) for a in axes))
 
 
@@ -117,7 +127,7 @@ def average(x: TensorLike, axis: Axis = None, weights: TensorLike | None = None)
         weights: ``None`` (equal weights), a tensor of ``x``'s shape, or a 1-D tensor of
             weights along a single ``axis``.
     """
-    x = _floating(x)
+    x, axis = _floating(x), _axes(axis)
     if weights is None:
         return torch.mean(x, dim=axis)
     (weights,) = _operands(x, weights)[1:]
@@ -131,7 +141,7 @@ def average(x: TensorLike, axis: Axis = None, weights: TensorLike | None = None)
 def ptp(x: TensorLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Peak to peak: maximum minus minimum over ``axis``."""
     x = _to_tensor(x)
-    dims = () if axis is None else axis
+    dims = () if axis is None else _axes(axis)
     return torch.amax(x, dim=dims, keepdim=keepdims) - torch.amin(x, dim=dims, keepdim=keepdims)
 
 
@@ -148,8 +158,9 @@ def histogram(
     Returns:
         ``(counts, edges)``: ``bins`` counts (in ``x``'s float dtype) and ``bins + 1`` edges.
     """
-    if not isinstance(bins, int) or bins < 1:
+    if not is_int(bins) or bins < 1:
         raise ValueError(f"histogram expected bins to be a positive int, received: bins={bins!r}")
+    bins = int(bins)
     x = _floating(x).reshape(-1)
     if range is None:
         low, high = (float(x.min()), float(x.max())) if x.numel() else (0.0, 1.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from torchseq.ops._convert import Tensor, _floatx
+from torchseq.utils.integers import is_int
 
 __all__ = ["bartlett", "blackman", "hamming", "hanning", "kaiser"]
 
@@ -12,9 +13,9 @@ __all__ = ["bartlett", "blackman", "hamming", "hanning", "kaiser"]
 def _length(x: int, name: str) -> int:
     if isinstance(x, torch.Tensor):
         x = int(x)
-    if not isinstance(x, int) or isinstance(x, bool) or x < 0:
+    if not is_int(x) or x < 0:
         raise ValueError(f"{name} expected a window length as an int >= 0, received: x={x!r}")
-    return x
+    return int(x)
 
 
 def bartlett(x: int) -> Tensor:

@@ -18,6 +18,7 @@ from typing import Any
 
 from torchseq.ops import _dispatch, _image, _image_filters, _image_geometry
 from torchseq.ops._convert import Tensor, TensorLike
+from torchseq.utils.integers import is_int
 
 __all__ = [
     "affine_transform",
@@ -74,7 +75,7 @@ def extract_patches_3d(
     It runs :func:`extract_patches` with a 3-tuple ``size``, so a graph records it as an
     ``ExtractPatches`` node, as Keras does.
     """
-    if isinstance(size, int) and not isinstance(size, bool):
+    if is_int(size):
         size = (size, size, size)
     elif not isinstance(size, (tuple, list)) or len(size) != 3:
         raise ValueError(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from torchseq.utils.integers import is_int
 
 __all__ = ["pad_sequences"]
 
@@ -42,6 +43,7 @@ def pad_sequences(
         A numpy array of shape ``(len(sequences), maxlen) + item_shape``.
 
     Raises:
+        TypeError: If ``maxlen`` is neither ``None`` nor an int.
         ValueError: If ``sequences`` is not a collection of sequences, items' shapes
             differ, ``padding`` / ``truncating`` is unknown, ``maxlen`` is negative, or
             ``value`` is a string while ``dtype`` is neither ``object`` nor a string dtype.
@@ -58,6 +60,13 @@ def pad_sequences(
     """
     _check_side("padding", padding)
     _check_side("truncating", truncating)
+    if maxlen is not None and not is_int(maxlen):
+        raise TypeError(
+            f"pad_sequences: maxlen must be None or an int >= 0, received: maxlen={maxlen!r} "
+            f"of type {type(maxlen).__name__}"
+        )
+    if maxlen is not None and maxlen < 0:
+        raise ValueError(f"maxlen must be None or an int >= 0, received: maxlen={maxlen!r}")
     if not hasattr(sequences, "__len__"):
         raise ValueError(
             "pad_sequences expects a list of sequences, received an object without a "
@@ -66,8 +75,6 @@ def pad_sequences(
     lengths, item_shape = _lengths_and_item_shape(sequences)
     if maxlen is None:
         maxlen = max(lengths, default=0)
-    elif isinstance(maxlen, bool) or not isinstance(maxlen, numbers.Integral) or maxlen < 0:
-        raise ValueError(f"maxlen must be None or an int >= 0, received: maxlen={maxlen!r}")
     _check_value_fits_dtype(value, dtype)
 
     padded = np.full((len(sequences), int(maxlen), *item_shape), value, dtype=dtype)

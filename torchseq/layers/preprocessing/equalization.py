@@ -8,6 +8,7 @@ import torch
 
 from torchseq.layers.preprocessing._augmentation import ImageAugmentation, value_range_pair
 from torchseq.layers.preprocessing._color import to_range
+from torchseq.utils.integers import is_int
 
 __all__ = ["Equalization"]
 
@@ -50,13 +51,13 @@ class Equalization(ImageAugmentation):
         **kwargs: Any,
     ) -> None:
         value_range = value_range_pair("Equalization", value_range)
-        if isinstance(bins, bool) or not isinstance(bins, int):
+        if not is_int(bins):
             raise TypeError(f"Equalization: bins must be a positive int, received: bins={bins!r}")
         if bins < 1:
             raise ValueError(f"Equalization: bins must be a positive int, received: bins={bins}")
         super().__init__(data_format=data_format, **kwargs)
         self.value_range = value_range
-        self.bins = bins
+        self.bins = int(bins)
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "value_range": self.value_range, "bins": self.bins}

@@ -25,7 +25,7 @@ from torchseq.layers.preprocessing._hash_functions import (
     siphash64,
     unsigned_mod,
 )
-from torchseq.utils.integers import int_or_none
+from torchseq.utils.integers import int_or_none, is_int
 
 __all__ = ["IndexLookup"]
 
@@ -504,8 +504,8 @@ def _salt_pair(layer: str, salt: Any, hashes: bool, oov_method: str) -> list[int
         )
     if isinstance(salt, (tuple, list)) and len(salt) == 2:
         return [int(part) for part in salt]
-    if isinstance(salt, int) and not isinstance(salt, bool):
-        return [salt, salt]
+    if is_int(salt):
+        return [int(salt), int(salt)]
     raise ValueError(f"{layer}: salt must be an int or a pair of ints, received: salt={salt!r}")
 
 

@@ -156,9 +156,13 @@ class Normalization(Layer):
         else:
             mean, variance = self._fixed_mean, self._fixed_variance
         scale = torch.sqrt(variance).clamp_min(config.epsilon())
-        if self.invert:
-            return torch.addcmul(mean, inputs, scale)
-        return (inputs - mean) / scale
+        try:
+            if self.invert:
+                return torch.addcmul(mean, inputs, scale)
+            return (inputs - mean) / scale
+        except RuntimeError as error:  # checked only on failure: the call stays lean
+            self._check_call_shape(tuple(inputs.shape), error)
+            raise
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
@@ -191,6 +195,15 @@ class Normalization(Layer):
                 f"(kept axes {list(self._keep_axes)}), but adapt() received data of shape "
                 f"{tuple(shape)}"
             )
+
+    def _check_call_shape(self, shape: tuple, error: RuntimeError) -> None:
+        built = self._build_shape
+        if len(shape) != len(built) or any(shape[a] != built[a] for a in self._keep_axes):
+            expected = tuple(size if a in self._keep_axes else None for a, size in enumerate(built))
+            raise ValueError(
+                f'Normalization layer "{self.name}" expected inputs of shape {expected}, '
+                f"received: input shape {shape}"
+            ) from error
 
     def _combined_moments(self, batches: Iterable[Any]) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and variance of all batches together, merged one batch at a time."""
