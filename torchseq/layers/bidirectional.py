@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from torchseq.layers.layer import Layer
-from torchseq.layers.recurrent import GRU, LSTM, SimpleRNN, run_fused
+from torchseq.layers.recurrent import GRU, LSTM, SimpleRNN, run_fused, unrolls_when_compiled
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 
 __all__ = ["Bidirectional"]
@@ -280,7 +280,7 @@ class Bidirectional(Layer):
         """
         training = self.training if training is None else bool(training)
         kernel = self._fused_kernel(training)
-        if kernel is None:
+        if kernel is None or unrolls_when_compiled(sequences):
             return None
         forward_layer, backward_layer = self.forward_layer, self.backward_layer
         forward_states = forward_layer._initial_states(sequences, forward_state)

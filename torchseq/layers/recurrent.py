@@ -23,7 +23,14 @@ from torchseq.layers.recurrent_cells import (
 from torchseq.layers.rnn_base import RNN
 from torchseq.utils import naming
 
-__all__ = ["GRU", "LSTM", "SimpleRNN", "fused_mask_lengths", "run_fused"]
+__all__ = [
+    "GRU",
+    "LSTM",
+    "SimpleRNN",
+    "fused_mask_lengths",
+    "run_fused",
+    "unrolls_when_compiled",
+]
 
 # torch's fused kernels, looked up once (``torch._VF`` resolves attributes on every access).
 _LSTM, _GRU, _RNN_TANH, _RNN_RELU = (
@@ -110,6 +117,17 @@ def run_fused(
 # CPU lowering of a traced LSTM kernel fails (mkldnn_rnn_layer), and the kernel is already
 # one fused call. (Only while compiling: the wrapper costs microseconds on every call.)
 _run_fused_outside_graph = torch.compiler.disable(run_fused)
+# Up to this many timesteps a compiled step traces the cell loop instead, so the graph has
+# no break (a break inside the compiled step's functional_call makes the whole step run
+# slower than eager). Compiling takes about a second per unrolled step and layer, so longer
+# sequences keep the fused kernel, and the step runs eagerly (see training/step.py).
+_TRACED_STEPS = 16
+
+
+def unrolls_when_compiled(sequences: torch.Tensor) -> bool:
+    """Whether a fused RNN should run its cell loop instead: while torch.compile traces
+    a sequence of at most ``_TRACED_STEPS`` steps, so the loop unrolls into the graph."""
+    return torch.compiler.is_compiling() and sequences.shape[1] <= _TRACED_STEPS
 
 
 def _reverse_valid_steps(inputs: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
@@ -204,6 +222,8 @@ class _BaseRecurrent(RNN):
         """
         cell = self.cell
         if not self._fusable(training):
+            return None
+        if unrolls_when_compiled(sequences):
             return None
         lengths = None
         if mask is not None:

@@ -501,6 +501,18 @@ class Optimizer(torch.optim.Optimizer):
         self._iterations.add_(1)
         return scalars
 
+    def _host_state(self) -> tuple[int, dict[str, float]]:
+        """What :meth:`_host_update` changes, for :meth:`_uncount_host_update`."""
+        return self._iteration_count, dict(self._extra_state)
+
+    def _uncount_host_update(self, state: tuple[int, dict[str, float]]) -> None:
+        """Take back a :meth:`_host_update` whose compiled step failed before it ran."""
+        count, extra = state
+        self._iterations.sub_(self._iteration_count - count)
+        self._iteration_count = count
+        self._extra_state.clear()
+        self._extra_state.update(extra)
+
     def _traced_update(
         self,
         params: list[torch.Tensor],

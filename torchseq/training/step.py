@@ -143,6 +143,10 @@ class CompiledStepRunner(StepRunner):
     on the host, per step), and ``torch.optim`` optimizers get the gradients from the graph
     and apply them eagerly. Shapes are static: the last, smaller batch of an epoch compiles
     once more, and later epochs reuse both graphs.
+
+    A step that torch.compile cannot make one graph (a layer calling ``.item()``, an RNN
+    over a long sequence) would run slower than eager: after the first such step the runner
+    says why and runs the eager step instead.
     """
 
     def __init__(self, model: Any, state: Any, **kwargs: Any) -> None:
@@ -157,6 +161,7 @@ class CompiledStepRunner(StepRunner):
         )
         names = {id(p): name for name, p in model.named_parameters()}
         self._names = [names[id(p)] for p in state.parameters]
+        self._eager: StepRunner | None = None  # after a step with graph breaks
         self.updates_in_graph = _traces_update(state.optimizer, state.parameters)
         if self.updates_in_graph:
             self._layout: tuple = ()
@@ -198,12 +203,38 @@ class CompiledStepRunner(StepRunner):
         return outputs
 
     def train(self, x: Any, y: list, sample_weight: list) -> None:
+        if self._eager is not None:
+            return self._eager.train(x, y, sample_weight)
+        breaks = dict(torch._dynamo.utils.counters["graph_break"])
+        try:
+            self._compiled_train(x, y, sample_weight)
+        except Exception as error:  # noqa: BLE001 (tracing failed: the eager step decides)
+            self._run_eagerly(f"{type(error).__name__}: {str(error).splitlines()[0]}")
+            return self._eager.train(x, y, sample_weight)
+        new = [
+            reason
+            for reason, count in torch._dynamo.utils.counters["graph_break"].items()
+            if count != breaks.get(reason)
+        ]
+        if new:
+            self._run_eagerly(new[0].split("\n")[0])
+        return None
+
+    def _run_eagerly(self, reason: str) -> None:
+        warn_user(
+            f"jit_compile=True: torch.compile could not make the training step one graph "
+            f"({reason}); the step runs eagerly instead, which is faster than a broken graph"
+        )
+        self._eager = StepRunner(self.model, self.state, float32_outputs=self.float32_outputs)
+
+    def _compiled_train(self, x: Any, y: list, sample_weight: list) -> None:
         state = self.state
         weights = state.parameters
         optimizer = state.optimizer
         if self.updates_in_graph:
             slots = optimizer._traced_slots()
             numbers: list[float] = []
+            counted = optimizer._host_state()
             places = _number_places(optimizer._host_update(), numbers)
             layout = optimizer._traced_layout()
             # The graph is guarded on these: new objects only when they change.
@@ -212,9 +243,13 @@ class CompiledStepRunner(StepRunner):
             if layout != self._layout:
                 self._layout = layout
             scalars = torch.tensor(numbers, dtype=weights[0].dtype, device=weights[0].device)
-            total, values, y_pred = self._step(
-                [w.detach() for w in weights], slots, scalars, x, y, sample_weight
-            )
+            try:
+                total, values, y_pred = self._step(
+                    [w.detach() for w in weights], slots, scalars, x, y, sample_weight
+                )
+            except Exception:
+                optimizer._uncount_host_update(counted)  # the step did not happen
+                raise
         else:
             gradients, (_, (total, values, y_pred)) = self._gradients(
                 [w.detach() for w in weights], x, y, sample_weight
