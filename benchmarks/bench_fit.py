@@ -7,6 +7,7 @@ times mean little).
 
     python benchmarks/bench_fit.py                 # CPU, one thread
     python benchmarks/bench_fit.py --device cuda   # on a GPU
+    python benchmarks/bench_fit.py --device cuda --policy mixed_bfloat16 --workloads convnet
 
 The hand loop's stacked LSTM is three nn.LSTM modules (one fused kernel each), as a
 PyTorch user would write it. The "natural loop" is the same model as PyTorch is usually
@@ -273,16 +274,26 @@ def main() -> None:
         "--jit", action="store_true",
         help="also time fit with jit_compile=True (reported as eager time / compiled time)",
     )
+    parser.add_argument(
+        "--policy", default="float32",
+        help="dtype policy of the torchseq and Keras models (mixed_float16, mixed_bfloat16); "
+        "the torch loops stay float32, so the ratios show what mixed precision buys",
+    )
     args = parser.parse_args()
     if args.device == "cpu":
         torch.set_num_threads(1)
+    torchseq.mixed_precision.set_global_policy(args.policy)
     try:
-        import keras  # noqa: F401
+        import keras
 
+        keras.mixed_precision.set_global_policy(args.policy)
         with_keras = not args.no_keras
     except ImportError:
         with_keras = False
-    print(f"device={args.device} threads={torch.get_num_threads()} rounds={args.rounds}")
+    print(
+        f"device={args.device} threads={torch.get_num_threads()} rounds={args.rounds} "
+        f"policy={args.policy}"
+    )
     print(
         "| workload | torchseq fit / hand loop | torchseq fit / natural loop "
         "| Keras 3 fit / hand loop | torchseq predict / hand |"
