@@ -153,6 +153,18 @@ STATEFUL = {
     "compile loss_weights": (
         lambda m: m.compile("adam", "mse", loss_weights=[1.0, 2.0]), ValueError, "loss_weights has 2"
     ),
+    "compile loss_weights word": (
+        lambda m: m.compile("adam", "mse", loss_weights="a"), TypeError,
+        "loss_weights must be numbers, received 'a' of type str",
+    ),
+    "compile steps_per_execution float": (
+        lambda m: m.compile("adam", "mse", steps_per_execution=1.5), TypeError,
+        "steps_per_execution must be a positive int, received: 1.5",
+    ),
+    "fit validation_data number": (
+        lambda m: m.fit(X, Y, validation_data=5, verbose=0), TypeError,
+        "validation_data: x must be .*received: int",
+    ),
     "set_weights string array": (
         lambda m: m.set_weights([np.ones((3, 2)), np.array(["a", "b"])]), TypeError, "weight 1 .*<U1"
     ),

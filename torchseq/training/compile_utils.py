@@ -9,6 +9,7 @@ output, a list in output order, or a dict keyed by output name. ``OutputLosses``
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -148,6 +149,13 @@ class OutputLosses(nn.Module):
         )
         self.entries: list[tuple[int, Callable[..., torch.Tensor], float]] = []
         for index, (identifier, weight) in enumerate(zip(resolved, weights)):
+            if weight is not None and (
+                isinstance(weight, bool) or not isinstance(weight, numbers.Real)
+            ):
+                raise TypeError(
+                    f"compile: loss_weights must be numbers, received {weight!r} of type "
+                    f"{type(weight).__name__} for output {output_names[index]!r}"
+                )
             if identifier is None:
                 continue
             # "crossentropy" is resolved from the shapes, on the first batch (check_targets).

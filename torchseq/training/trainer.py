@@ -120,7 +120,7 @@ class Trainer:
                 f"{sample_weight_mode!r}"
             )
         if not is_int(steps_per_execution) or steps_per_execution < 1:
-            raise ValueError(
+            raise (ValueError if is_int(steps_per_execution) else TypeError)(
                 f"compile: steps_per_execution must be a positive int, received: "
                 f"{steps_per_execution!r}"
             )
@@ -516,13 +516,16 @@ class Trainer:
             ) * group.world_size
         val_adapter = None
         if validation_data is not None:
-            val_adapter = self._adapter(
-                *_unpack_validation(validation_data),
-                validation_batch_size or batch_size,
-                validation_steps,
-                False,
-                None,
-            )
+            try:
+                val_adapter = self._adapter(
+                    *_unpack_validation(validation_data),
+                    validation_batch_size or batch_size,
+                    validation_steps,
+                    False,
+                    None,
+                )
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"validation_data: {error}") from error
         custom = type(self).train_step is not Trainer.train_step
         self._prepare(adapter)
         self._check_targets(adapter, class_weight)
