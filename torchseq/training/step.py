@@ -242,7 +242,11 @@ class CompiledStepRunner(StepRunner):
                 self._scalar_places = places
             if layout != self._layout:
                 self._layout = layout
-            scalars = torch.tensor(numbers, dtype=weights[0].dtype, device=weights[0].device)
+            scalars = torch.tensor(numbers, dtype=weights[0].dtype)
+            if weights[0].device.type == "cuda":
+                # From pinned memory the copy is queued behind the GPU's work; from pageable
+                # memory it would wait for that work: a sync every step.
+                scalars = scalars.pin_memory().to(weights[0].device, non_blocking=True)
             try:
                 total, values, y_pred = self._step(
                     [w.detach() for w in weights], slots, scalars, x, y, sample_weight
