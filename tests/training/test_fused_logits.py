@@ -139,3 +139,23 @@ def test_soft_targets_trained_on_a_batch_inside_a_one_hot_fit_keep_their_loss():
     expected = -(soft * np.log(probabilities)).sum(axis=-1).mean()
     np.testing.assert_allclose(inside[0], expected, rtol=1e-5)
     assert inside[1] is True  # the fit's own steps went back to class indices
+
+
+def test_one_soft_row_in_the_last_block_keeps_the_probability_targets(monkeypatch):
+    from torchseq.training import fused_logits
+
+    monkeypatch.setattr(fused_logits, "_ROWS_PER_CHECK", 16)  # 48 rows: three blocks
+    y = CASES["softmax_categorical"][3].copy()
+    y[-1] = [0.25, 0.25, 0.25, 0.25]
+    model = build(torchseq, "softmax", 4)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    seen = []
+    model.fit(
+        X, y, batch_size=16, verbose=0,
+        callbacks=[torchseq.callbacks.LambdaCallback(
+            on_train_batch_begin=lambda batch, logs: seen.append(
+                model._compile_state.fused[0].one_hot
+            )
+        )],
+    )
+    assert seen == [False, False, False]

@@ -47,6 +47,7 @@ _PAIRS: dict[Callable[..., Any], tuple[Callable[..., Any], ...]] = {
 # Metrics that read only the largest score of each sample: the same from a softmax's
 # logits as from its probabilities.
 _ARGMAX_METRICS = (accuracy.categorical_accuracy, accuracy.sparse_categorical_accuracy)
+_ROWS_PER_CHECK = 65_536
 
 
 class FusedOutput:
@@ -143,17 +144,19 @@ def one_hot_targets(fused: list[FusedOutput], targets: list[Any]) -> Iterator[No
 
 
 def _all_one_hot(target: Any) -> bool:
-    """Whether ``target`` is a 2-D float array whose rows each hold one 1 and zeros."""
+    """Whether ``target`` is a 2-D float array whose rows each hold one 1 and zeros (checked
+    a block of rows at a time, so a large array needs no temporaries of its own size)."""
     if isinstance(target, torch.Tensor):
         if target.ndim != 2 or not target.is_floating_point():
             return False
-        with torch.no_grad():
-            return bool(((target == 0) | (target == 1)).all() & (target.sum(-1) == 1).all())
-    if isinstance(target, np.ndarray):
-        if target.ndim != 2 or target.dtype.kind != "f":
-            return False
-        return bool(((target == 0) | (target == 1)).all() and (target.sum(-1) == 1).all())
-    return False
+    elif not isinstance(target, np.ndarray) or target.ndim != 2 or target.dtype.kind != "f":
+        return False
+    with torch.no_grad():
+        for start in range(0, len(target), _ROWS_PER_CHECK):
+            rows = target[start : start + _ROWS_PER_CHECK]
+            if not (bool(((rows == 0) | (rows == 1)).all()) and bool((rows.sum(-1) == 1).all())):
+                return False
+    return True
 
 
 def _logits_loss(layer: Layer | None, loss: Any) -> Any:
