@@ -48,6 +48,21 @@ def test_two_processes_at_batch_8_train_as_one_at_batch_16(ranks):
             np.testing.assert_allclose(result["plain"]["history"][key], values, rtol=1e-5)
 
 
+def test_jit_compile_averages_the_compiled_gradients_over_the_ranks(ranks):
+    _, results, _ = ranks
+    x, y = train_worker.data()
+    single = train_worker.model()
+    history = single.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    for result in results:
+        assert result["compiled"]["graphs"] >= 1  # the gradients came from a compiled graph
+        assert result["compiled"]["warnings"] == []  # ... which did not fall back to eager
+        for ours, reference in zip(result["compiled"]["weights"], single.get_weights()):
+            np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            result["compiled"]["history"]["loss"], history.history["loss"], rtol=1e-5
+        )
+
+
 def _with_weights(make, weights):
     network = make()
     network.set_weights([np.asarray(w, "float32") for w in weights])

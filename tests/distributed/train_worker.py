@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -164,6 +165,18 @@ def main(out):
     result["uneven"] = {
         "history": history.history,
         "weights": [w.tolist() for w in uneven.get_weights()],
+    }
+    compiled = model()  # jit_compile=True: the compiled gradients, averaged over the ranks
+    compiled.compile(keras.optimizers.SGD(0.1), "mse", metrics=["mae"], jit_compile=True)
+    graphs = torch._dynamo.utils.counters["stats"]["unique_graphs"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = compiled.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    result["compiled"] = {
+        "history": history.history,
+        "weights": [w.tolist() for w in compiled.get_weights()],
+        "graphs": torch._dynamo.utils.counters["stats"]["unique_graphs"] - graphs,
+        "warnings": [str(w.message) for w in caught if "jit_compile" in str(w.message)],
     }
     with open(os.path.join(out, f"rank{os.environ['RANK']}.json"), "w") as file:
         json.dump(result, file)

@@ -144,13 +144,16 @@ class CompiledStepRunner(StepRunner):
     and apply them eagerly. Shapes are static: the last, smaller batch of an epoch compiles
     once more, and later epochs reuse both graphs.
 
+    Under torchrun (``module`` is the model's DDP wrapper) the gradient graph's results are
+    averaged over the processes with one all-reduce, and the update runs eagerly.
+
     A step that torch.compile cannot make one graph (a layer calling ``.item()``, an RNN
     over a long sequence) would run slower than eager: after the first such step the runner
     says why and runs the eager step instead.
     """
 
-    def __init__(self, model: Any, state: Any, **kwargs: Any) -> None:
-        super().__init__(model, state, **kwargs)
+    def __init__(self, model: Any, state: Any, module: Any = None, **kwargs: Any) -> None:
+        super().__init__(model, state, module, **kwargs)
         # Every model's runner compiles the same method, so dynamo's per-function cache
         # holds an entry per model and batch shape; its default (8) would make the ninth
         # compiled model in a process run eagerly, silently.
@@ -162,7 +165,12 @@ class CompiledStepRunner(StepRunner):
         names = {id(p): name for name, p in model.named_parameters()}
         self._names = [names[id(p)] for p in state.parameters]
         self._eager: StepRunner | None = None  # after a step with graph breaks
-        self.updates_in_graph = _traces_update(state.optimizer, state.parameters)
+        # Under torchrun the gradients are averaged between the gradient graph and the
+        # update, which then runs eagerly.
+        self._distributed = self.module is not model
+        self.updates_in_graph = not self._distributed and _traces_update(
+            state.optimizer, state.parameters
+        )
         if self.updates_in_graph:
             self._layout: tuple = ()
             self._scalar_places: tuple = ()
@@ -225,7 +233,9 @@ class CompiledStepRunner(StepRunner):
             f"jit_compile=True: torch.compile could not make the training step one graph "
             f"({reason}); the step runs eagerly instead, which is faster than a broken graph"
         )
-        self._eager = StepRunner(self.model, self.state, float32_outputs=self.float32_outputs)
+        self._eager = StepRunner(
+            self.model, self.state, self.module, float32_outputs=self.float32_outputs
+        )
 
     def _compiled_train(self, x: Any, y: list, sample_weight: list) -> None:
         state = self.state
@@ -258,6 +268,8 @@ class CompiledStepRunner(StepRunner):
             gradients, (_, (total, values, y_pred)) = self._gradients(
                 [w.detach() for w in weights], x, y, sample_weight
             )
+            if self._distributed:
+                gradients = _averaged_over_processes(list(gradients))
             if hasattr(optimizer, "apply"):
                 optimizer.apply(gradients, weights)
             else:  # a torch.optim optimizer reads .grad
@@ -272,16 +284,32 @@ class CompiledStepRunner(StepRunner):
 def make_runner(model: Any, state: Any, module: Any = None) -> StepRunner:
     """The runner for ``model`` now: compiled or eager, through ``module`` (DDP) or not.
 
-    The compiled step differentiates the model itself, so it cannot go through DDP (which
-    averages gradients in ``backward``) nor scale the loss: those run eagerly.
+    The compiled step differentiates the model itself rather than its DDP wrapper (whose
+    ``backward`` hooks average the gradients), so under torchrun it averages them itself;
+    it cannot scale the loss, so a loss-scaling optimizer runs eagerly.
     """
     float32_outputs = any(dtype in _HALF for dtype in state.output_dtypes or [])
     if state.jit_compile and state.parameters:
-        if module is None and not state.scales_loss:
-            return CompiledStepRunner(model, state, float32_outputs=float32_outputs)
-        reason = "under torchrun" if module is not None else "with loss scaling (mixed_float16)"
-        warn_user(f"jit_compile=True {reason} runs the step eagerly")
+        if not state.scales_loss:
+            return CompiledStepRunner(model, state, module, float32_outputs=float32_outputs)
+        warn_user("jit_compile=True with loss scaling (mixed_float16) runs the step eagerly")
     return StepRunner(model, state, module, float32_outputs=float32_outputs)
+
+
+def _averaged_over_processes(gradients: list[torch.Tensor]) -> list[torch.Tensor]:
+    """The gradients' mean over the processes of the default group, with one all-reduce
+    per dtype (as DDP reduces its buckets)."""
+    averaged: list[Any] = [None] * len(gradients)
+    world = torch.distributed.get_world_size()
+    for dtype in {g.dtype for g in gradients}:
+        places = [i for i, g in enumerate(gradients) if g.dtype == dtype]
+        flat = torch.cat([gradients[i].reshape(-1) for i in places])
+        torch.distributed.all_reduce(flat)
+        flat /= world
+        parts = flat.split([gradients[i].numel() for i in places])
+        for i, part in zip(places, parts):
+            averaged[i] = part.view_as(gradients[i])
+    return averaged
 
 
 def _traces_update(optimizer: Any, parameters: list[torch.Tensor]) -> bool:
