@@ -259,8 +259,10 @@ def test_the_progress_bar_counts_batches(capsys):
     assert lines[0] == "3/12" and lines[-1] == "12/12"  # 12 batches, redrawn per group
 
 
-@pytest.mark.parametrize("value", [0, -1, 1.5, "2"])
-def test_a_bad_steps_per_execution_is_refused(value):
+@pytest.mark.parametrize(
+    ("value", "error"), [(0, ValueError), (-1, ValueError), (1.5, TypeError), ("2", TypeError)]
+)
+def test_a_bad_steps_per_execution_is_refused(value, error):
     model = model_for(torchseq)
-    with pytest.raises(ValueError, match="steps_per_execution must be a positive int"):
+    with pytest.raises(error, match="steps_per_execution must be a positive int"):
         model.compile(optimizer="sgd", loss="mse", steps_per_execution=value)
