@@ -8,6 +8,7 @@ import torch
 import torch._dynamo
 
 import torchseq as ts
+from tests.training.test_jit_compile import data
 from torchseq import layers, optimizers
 from torchseq.training.step import CompiledStepRunner
 
@@ -26,23 +27,28 @@ def mlp() -> ts.Sequential:
     )
 
 
-def data(shape: tuple, samples: int = 48) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(0)
-    x = rng.random((samples, *shape)).astype("float32")
-    return x, ts.utils.to_categorical(rng.integers(10, size=samples), 10)
+def convnet() -> ts.Sequential:
+    return ts.Sequential(
+        [
+            ts.Input((5, 4)),
+            layers.Conv1D(3, 2),  # its kernel is stored (out, in, width), not as Keras's
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
-def twins(make_optimizer) -> tuple[ts.Sequential, ts.Sequential]:
-    """An eager and a compiled MLP with the same weights, each with its own optimizer."""
-    eager, compiled = mlp(), mlp()
+def twins(make_optimizer, make_model=mlp) -> tuple[ts.Sequential, ts.Sequential]:
+    """An eager and a compiled model with the same weights, each with its own optimizer."""
+    eager, compiled = make_model(), make_model()
     compiled.set_weights(eager.get_weights())
     for model, jit in ((eager, False), (compiled, True)):
         model.compile(make_optimizer(), "categorical_crossentropy", jit_compile=jit)
     return eager, compiled
 
 
-def fit_both(eager, compiled, epochs: int) -> None:
-    x, y = data((20,))  # three batches of 16: one batch shape
+def fit_both(eager, compiled, epochs: int, shape: tuple = (20,)) -> None:
+    x, y = data(shape, samples=48)  # three batches of 16: one batch shape
     for model in (eager, compiled):
         model.fit(x, y, batch_size=16, epochs=epochs, shuffle=False, verbose=0)
 
@@ -63,6 +69,23 @@ IN_GRAPH = {
     "adam_schedule": lambda: optimizers.Adam(
         optimizers.schedules.ExponentialDecay(0.01, decay_steps=1, decay_rate=0.8)
     ),
+    "adagrad": lambda: optimizers.Adagrad(0.1),
+    "adadelta": lambda: optimizers.Adadelta(1.0, weight_decay=0.1),
+    "lion": lambda: optimizers.Lion(0.001, weight_decay=0.1),
+    # The rate enters the divisor's offset through beta: a new offset at every step.
+    "ftrl_schedule": lambda: optimizers.Ftrl(
+        optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.8),
+        l1_regularization_strength=0.001,
+        l2_regularization_strength=0.01,
+        l2_shrinkage_regularization_strength=0.01,
+        beta=0.5,
+    ),
+    "lamb_schedule": lambda: optimizers.Lamb(
+        optimizers.schedules.ExponentialDecay(0.01, decay_steps=1, decay_rate=0.8),
+        weight_decay=0.01,
+    ),
+    "adafactor": lambda: optimizers.Adafactor(0.01, clip_threshold=0.5),
+    "schedule_free_adamw_warmup": lambda: optimizers.ScheduleFreeAdamW(0.01, warmup_steps=4),
 }
 
 
@@ -116,7 +139,7 @@ def test_weights_excluded_from_decay_between_fits_are_excluded():
 EAGER_UPDATE = {
     "gradient_accumulation": lambda: optimizers.SGD(0.1, gradient_accumulation_steps=2),
     "ema": lambda: optimizers.Adam(0.01, use_ema=True, ema_overwrite_frequency=2),
-    "adagrad": lambda: optimizers.Adagrad(0.1),
+    "muon": lambda: optimizers.Muon(0.01),
     "torch_optim": lambda: torch.optim.Adam,
 }
 
@@ -129,3 +152,11 @@ def test_optimizers_that_update_eagerly_still_train_as_eager(make_optimizer):
     assert not compiled._compile_state.runner.updates_in_graph
     assert_same_weights(compiled, eager)
 
+
+
+def test_adafactor_updates_eagerly_when_a_weight_is_stored_in_another_layout():
+    # Its factored moments follow Keras's axes, which the compiled step's weights lack.
+    eager, compiled = twins(lambda: optimizers.Adafactor(0.01), convnet)
+    fit_both(eager, compiled, epochs=1, shape=(5, 4))
+    assert not compiled._compile_state.runner.updates_in_graph
+    assert_same_weights(compiled, eager)

@@ -13,9 +13,19 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["add_scaled_", "addcdiv_"]
+__all__ = ["add_scalar_", "add_scaled_", "addcdiv_"]
 
 Scale = float | torch.Tensor
+
+
+def add_scalar_(tensors: list[torch.Tensor], scalar: Scale) -> None:
+    """``tensors += scalar``, in place."""
+    if isinstance(scalar, torch.Tensor):
+        # Traced, the single-tensor overload reads the number back to the host (a graph
+        # break); the list overload broadcasts it on the device.
+        torch._foreach_add_(tensors, [scalar] * len(tensors))
+    else:
+        torch._foreach_add_(tensors, scalar)
 
 
 def add_scaled_(tensors: list[torch.Tensor], others: list[torch.Tensor], scale: Scale) -> None:

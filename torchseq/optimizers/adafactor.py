@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from torchseq.optimizers._arguments import check_number
+from torchseq.optimizers._foreach import add_scaled_
 from torchseq.optimizers.optimizer import LearningRate, Optimizer, ParamsT
 from torchseq.utils import layouts
 
@@ -55,6 +56,16 @@ class Adafactor(Optimizer):
     """
 
     _keras_shaped_slots = (_ROW, _COLUMN)
+
+    @property
+    def _traceable_update(self) -> bool:  # see Optimizer._traces_update
+        # The compiled step updates the weights detached, without the layout that tells
+        # `_update_factored` their Keras axes: only weights stored as Keras stores them.
+        return all(
+            param.ndim < 2 or _layout_of(param) is None
+            for group in self.param_groups
+            for param in group["params"]
+        )
 
     def __init__(
         self,
@@ -116,32 +127,38 @@ class Adafactor(Optimizer):
         real, step = self._real, self._real(iteration + 1)
         return 1 - step ** real(self.beta_2_decay), real(1) / np.sqrt(step)
 
+    def _update_scalars(
+        self, lr: float, coefficients: tuple[np.floating, np.floating]
+    ) -> tuple[float, tuple[float, float]]:
+        """The step size ``min(lr, 1 / sqrt(t))``, and the decay ``beta`` with ``1 - beta``."""
+        beta, inverse_root = coefficients
+        return float(min(self._real(lr), inverse_root)), (float(beta), float(1 - beta))
+
     def _update(
         self,
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
-        coefficients: tuple[np.floating, np.floating],
+        lr: float | torch.Tensor,
+        coefficients: tuple[float | torch.Tensor, float | torch.Tensor],
     ) -> None:
-        beta, inverse_root = coefficients
+        beta, blend = coefficients
         step_sizes = _root_mean_squares(params)
         torch._foreach_clamp_min_(step_sizes, self.epsilon_2)
-        torch._foreach_mul_(step_sizes, float(min(self._real(lr), inverse_root)))
+        torch._foreach_mul_(step_sizes, lr)
         squares = torch._foreach_mul(grads, grads)
         torch._foreach_add_(squares, self.epsilon_1)
         velocities = slots[_VELOCITY]
         plain = [i for i, param in enumerate(params) if param.ndim < 2]
         if plain:
             plain_velocities = [velocities[i] for i in plain]
-            torch._foreach_mul_(plain_velocities, float(beta))
-            torch._foreach_add_(
-                plain_velocities, [squares[i] for i in plain], alpha=float(1 - beta)
-            )
+            torch._foreach_mul_(plain_velocities, beta)
+            add_scaled_(plain_velocities, [squares[i] for i in plain], blend)
         for i, param in enumerate(params):
             if param.ndim >= 2:
                 _update_factored(
-                    squares[i], slots[_ROW][i], slots[_COLUMN][i], velocities[i], param, beta
+                    squares[i], slots[_ROW][i], slots[_COLUMN][i], velocities[i], param,
+                    beta, blend,
                 )
         updates = torch._foreach_div(grads, torch._foreach_sqrt(velocities))
         clip_divisors = _root_mean_squares(updates)
@@ -168,13 +185,16 @@ def _update_factored(
     column: torch.Tensor,
     velocity: torch.Tensor,
     param: torch.Tensor,
-    beta: np.floating,
+    beta: float | torch.Tensor,
+    blend: float | torch.Tensor,
 ) -> None:
-    """Advance ``r`` and ``c`` (Keras's layout) and rebuild ``v`` (the stored layout)."""
+    """Advance ``r`` and ``c`` (Keras's layout; ``blend`` is ``1 - beta``) and rebuild ``v``
+    (the stored layout)."""
     layout = _layout_of(param)
     square = layouts.to_keras(square, layout)
-    row.mul_(float(beta)).add_(square.mean(dim=-1), alpha=float(1 - beta))
-    column.mul_(float(beta)).add_(square.mean(dim=-2), alpha=float(1 - beta))
+    moments = [row, column]
+    torch._foreach_mul_(moments, beta)
+    add_scaled_(moments, [square.mean(dim=-1), square.mean(dim=-2)], blend)
     normalized_row = row / row.mean(dim=-1, keepdim=True)
     velocity.copy_(layouts.to_stored(normalized_row.unsqueeze(-1) * column.unsqueeze(-2), layout))
 

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchseq.optimizers._arguments import check_number
+from torchseq.optimizers._foreach import add_scaled_, addcdiv_
 from torchseq.optimizers.optimizer import LearningRate, Optimizer, ParamsT
 
 __all__ = ["Adadelta", "Adagrad"]
@@ -30,6 +31,8 @@ class Adagrad(Optimizer):
         >>> optimizer = Adagrad(learning_rate=0.01)
     """
 
+    _traceable_update = True  # see Optimizer._traces_update
+
     def __init__(
         self,
         params: ParamsT | None = None,
@@ -52,14 +55,14 @@ class Adagrad(Optimizer):
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
+        lr: float | torch.Tensor,
         coefficients: Any,
     ) -> None:
         accumulators = slots["accumulator"]
         torch._foreach_addcmul_(accumulators, grads, grads)
         denominators = torch._foreach_add(accumulators, self.epsilon)
         torch._foreach_sqrt_(denominators)
-        torch._foreach_addcdiv_(params, grads, denominators, value=-lr)
+        addcdiv_(params, grads, denominators, -lr)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -87,6 +90,8 @@ class Adadelta(Optimizer):
         >>> optimizer = Adadelta(learning_rate=1.0)
     """
 
+    _traceable_update = True  # see Optimizer._traces_update
+
     def __init__(
         self,
         params: ParamsT | None = None,
@@ -107,7 +112,7 @@ class Adadelta(Optimizer):
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
+        lr: float | torch.Tensor,
         coefficients: Any,
     ) -> None:
         squared_grads, squared_deltas = slots["accumulated_grad"], slots["accumulated_delta_var"]
@@ -122,7 +127,7 @@ class Adadelta(Optimizer):
         torch._foreach_neg_(deltas)
         torch._foreach_mul_(squared_deltas, self.rho)
         torch._foreach_addcmul_(squared_deltas, deltas, deltas, value=1 - self.rho)
-        torch._foreach_add_(params, deltas, alpha=lr)
+        add_scaled_(params, deltas, lr)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

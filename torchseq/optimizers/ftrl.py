@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchseq.optimizers._arguments import check_number
+from torchseq.optimizers._foreach import add_scalar_
 from torchseq.optimizers.optimizer import LearningRate, Optimizer, ParamsT
 
 __all__ = ["Ftrl"]
@@ -37,6 +38,8 @@ class Ftrl(Optimizer):
     Example:
         >>> optimizer = Ftrl(learning_rate=0.1, l1_regularization_strength=0.01)
     """
+
+    _traceable_update = True  # see Optimizer._traces_update
 
     def __init__(
         self,
@@ -72,18 +75,22 @@ class Ftrl(Optimizer):
     def _slots(self) -> dict[str, float]:
         return {"accumulator": self.initial_accumulator_value, "linear": 0.0}
 
+    def _update_scalars(self, lr: float, coefficients: Any) -> tuple[float, float]:
+        """The rate, and ``2 * (l2 + beta / (2 * lr))``, the offset of the new weights' divisor."""
+        return lr, 2 * (self.l2_regularization_strength + self.beta / (2.0 * lr))
+
     def _update(
         self,
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
-        coefficients: Any,
+        lr: float | torch.Tensor,
+        coefficients: float | torch.Tensor,
     ) -> None:
+        quadratic_offset = coefficients
         accumulators, linears = slots["accumulator"], slots["linear"]
         power = -self.learning_rate_power
         l1 = self.l1_regularization_strength
-        l2 = self.l2_regularization_strength + self.beta / (2.0 * lr)
         shrinkage = self.l2_shrinkage_regularization_strength
         new_accumulators = torch._foreach_addcmul(accumulators, grads, grads)
         new_powers = torch._foreach_pow(new_accumulators, power)
@@ -94,7 +101,7 @@ class Ftrl(Optimizer):
             torch._foreach_add_(linears, params, alpha=2 * shrinkage)
         torch._foreach_addcmul_(linears, sigmas, params, value=-1)
         quadratics = torch._foreach_div(new_powers, lr)
-        torch._foreach_add_(quadratics, 2 * l2)
+        add_scalar_(quadratics, quadratic_offset)
         weights = torch._foreach_clamp_min(linears, -l1)
         torch._foreach_clamp_max_(weights, l1)
         torch._foreach_sub_(weights, linears)

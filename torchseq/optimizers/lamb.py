@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from torchseq.optimizers._foreach import add_scaled_
 from torchseq.optimizers.adam import _MomentOptimizer
 from torchseq.optimizers.optimizer import LearningRate, ParamsT
 
@@ -32,6 +33,8 @@ class Lamb(_MomentOptimizer):
         >>> optimizer = Lamb(learning_rate=2e-3, weight_decay=0.01)
     """
 
+    _traceable_update = True  # see Optimizer._traces_update
+
     def __init__(
         self,
         params: ParamsT | None = None,
@@ -50,13 +53,19 @@ class Lamb(_MomentOptimizer):
         real, step = self._real, self._real(iteration + 1)
         return float(1 - real(self.beta_1) ** step), float(1 - real(self.beta_2) ** step)
 
+    def _update_scalars(
+        self, lr: float, coefficients: tuple[float, float]
+    ) -> tuple[float, tuple[float, float]]:
+        """The rate in :attr:`_real` (Keras's variable type), and the bias corrections."""
+        return float(self._real(lr)), coefficients
+
     def _update(
         self,
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
-        coefficients: tuple[float, float],
+        lr: float | torch.Tensor,
+        coefficients: tuple[float | torch.Tensor, float | torch.Tensor],
     ) -> None:
         first_correction, second_correction = coefficients
         momentums, velocities = slots["momentum"], slots["velocity"]
@@ -69,7 +78,7 @@ class Lamb(_MomentOptimizer):
         torch._foreach_div_(updates, denominators)
         ratios = _trust_ratios(torch._foreach_norm(params), torch._foreach_norm(updates))
         torch._foreach_mul_(updates, ratios)
-        torch._foreach_add_(params, updates, alpha=-float(self._real(lr)))
+        add_scaled_(params, updates, -lr)
 
 
 def _trust_ratios(

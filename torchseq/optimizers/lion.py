@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from torchseq.optimizers._arguments import check_number
+from torchseq.optimizers._foreach import add_scaled_
 from torchseq.optimizers.optimizer import LearningRate, Optimizer, ParamsT
 
 __all__ = ["Lion"]
@@ -29,6 +30,8 @@ class Lion(Optimizer):
         >>> optimizer = Lion(learning_rate=1e-4, weight_decay=0.01)
     """
 
+    _traceable_update = True  # see Optimizer._traces_update
+
     def __init__(
         self,
         params: ParamsT | None = None,
@@ -50,14 +53,14 @@ class Lion(Optimizer):
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
+        lr: float | torch.Tensor,
         coefficients: Any,
     ) -> None:
         momentums = slots["momentum"]
         directions = torch._foreach_mul(momentums, self.beta_1)
         torch._foreach_add_(directions, grads, alpha=1 - self.beta_1)
         torch._foreach_sign_(directions)
-        torch._foreach_add_(params, directions, alpha=-lr)
+        add_scaled_(params, directions, -lr)
         torch._foreach_mul_(momentums, self.beta_2)
         torch._foreach_add_(momentums, grads, alpha=1 - self.beta_2)
 

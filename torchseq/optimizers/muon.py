@@ -65,6 +65,7 @@ class Muon(Optimizer):
         >>> optimizer = Muon(learning_rate=0.02, exclude_layers=["classifier"])
     """
 
+    # Not `_traceable_update`: two weight decays in a group, where the compiled step has one.
     def __init__(
         self,
         params: ParamsT | None = None,

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from torchseq.optimizers._arguments import check_int, check_number
+from torchseq.optimizers._foreach import add_scaled_
 from torchseq.optimizers.adam import _MomentOptimizer
 from torchseq.optimizers.optimizer import LearningRate, ParamsT
 
@@ -44,6 +45,8 @@ class ScheduleFreeAdamW(_MomentOptimizer):
         >>> optimizer = ScheduleFreeAdamW(learning_rate=0.0025, warmup_steps=100)
     """
 
+    _traceable_update = True  # see Optimizer._traces_update
+
     def __init__(
         self,
         params: ParamsT | None = None,
@@ -77,15 +80,26 @@ class ScheduleFreeAdamW(_MomentOptimizer):
         warmup = min(step / real(self.warmup_steps), real(1)) if self.warmup_steps else real(1)
         return warmup, 1 - real(self.beta_2) ** step, real(1) / step
 
+    def _update_scalars(
+        self, lr: float, coefficients: tuple[np.floating, ...]
+    ) -> tuple[float, tuple[float, float, float]]:
+        """The warmed-up rate; the second-moment correction, ``1 - 1/t`` and ``1/t``."""
+        warmup, second_correction, average_weight = coefficients
+        return float(self._real(lr) * warmup), (
+            float(second_correction),
+            float(1 - average_weight),
+            float(average_weight),
+        )
+
     def _update(
         self,
         params: list[torch.Tensor],
         grads: list[torch.Tensor],
         slots: dict[str, list[torch.Tensor]],
-        lr: float,
-        coefficients: tuple[np.floating, ...],
+        lr: float | torch.Tensor,
+        coefficients: tuple[float | torch.Tensor, ...],
     ) -> None:
-        warmup, second_correction, average_weight = coefficients
+        second_correction, average_keep, average_weight = coefficients
         real = self._real
         beta_1 = real(self.beta_1)
         z, velocities = slots["momentum"], slots["velocity"]
@@ -98,14 +112,14 @@ class ScheduleFreeAdamW(_MomentOptimizer):
         torch._foreach_sub_(changes, velocities)
         torch._foreach_mul_(changes, float(1 - real(self.beta_2)))
         torch._foreach_add_(velocities, changes)
-        denominators = torch._foreach_div(velocities, float(second_correction))
+        denominators = torch._foreach_div(velocities, second_correction)
         torch._foreach_sqrt_(denominators)
         torch._foreach_add_(denominators, self.epsilon)
-        steps = torch._foreach_mul(grads, float(real(lr) * warmup))
+        steps = torch._foreach_mul(grads, lr)
         torch._foreach_div_(steps, denominators)
         torch._foreach_sub_(z, steps)
-        torch._foreach_mul_(averages, float(1 - average_weight))
-        torch._foreach_add_(averages, z, alpha=float(average_weight))
+        torch._foreach_mul_(averages, average_keep)
+        add_scaled_(averages, z, average_weight)
         torch._foreach_mul_(averages, float(beta_1))
         torch._foreach_add_(averages, z, alpha=float(1 - beta_1))
         torch._foreach_copy_(params, averages)

@@ -134,12 +134,12 @@ class CompiledStepRunner(StepRunner):
     ``torch.func.grad_and_value`` over ``functional_call`` makes forward and backward one
     differentiable function of the trainable weights, which ``torch.compile`` turns into a
     single graph (no graph break at ``backward``). When the optimizer's update is tensor
-    work only (torchseq's SGD, Adam, AdamW, Adamax, Nadam and RMSprop, with or without
-    weight decay, clipping and ``loss_scale_factor``) the update is in that graph too, and
-    the compiler fuses its multi-tensor ops. Its per-step numbers (a schedule's learning
-    rate, bias corrections, Nadam's momentum product) are computed on the host exactly as
-    the eager step computes them and enter the graph as one tensor, so new values compile
-    nothing. Other optimizers, ``gradient_accumulation_steps`` and ``use_ema`` (which decide
+    work only (torchseq's optimizers but Muon; Adafactor when its weights are stored in
+    Keras's layout; with or without weight decay, clipping and ``loss_scale_factor``) the
+    update is in that graph too, and the compiler fuses its multi-tensor ops. Its per-step
+    numbers (a schedule's learning rate, bias corrections, Nadam's momentum product) are
+    computed on the host exactly as the eager step computes them and enter the graph as one
+    tensor, so new values compile nothing. Muon, ``gradient_accumulation_steps`` and ``use_ema`` (which decide
     on the host, per step), and ``torch.optim`` optimizers get the gradients from the graph
     and apply them eagerly. Shapes are static: the last, smaller batch of an epoch compiles
     once more, and later epochs reuse both graphs.
