@@ -216,7 +216,8 @@ class CompiledStepRunner(StepRunner):
         breaks = dict(torch._dynamo.utils.counters["graph_break"])
         try:
             self._compiled_train(x, y, sample_weight)
-        except Exception as error:  # noqa: BLE001 (tracing failed: the eager step decides)
+        except _GraphFailure as failure:  # the eager step runs it, or raises the real error
+            error = failure.__cause__
             self._run_eagerly(f"{type(error).__name__}: {str(error).splitlines()[0]}")
             return self._eager.train(x, y, sample_weight)
         new = [
@@ -261,13 +262,16 @@ class CompiledStepRunner(StepRunner):
                 total, values, y_pred = self._step(
                     [w.detach() for w in weights], slots, scalars, x, y, sample_weight
                 )
-            except Exception:
+            except Exception as error:
                 optimizer._uncount_host_update(counted)  # the step did not happen
-                raise
+                raise _GraphFailure from error
         else:
-            gradients, (_, (total, values, y_pred)) = self._gradients(
-                [w.detach() for w in weights], x, y, sample_weight
-            )
+            try:
+                gradients, (_, (total, values, y_pred)) = self._gradients(
+                    [w.detach() for w in weights], x, y, sample_weight
+                )
+            except Exception as error:
+                raise _GraphFailure from error
             if self._distributed:
                 gradients = _averaged_over_processes(list(gradients))
             if hasattr(optimizer, "apply"):
@@ -279,6 +283,10 @@ class CompiledStepRunner(StepRunner):
         if state.constrained:
             self.model._apply_constraints()
         self._update_metrics(x, y, y_pred, sample_weight, total, values)
+
+
+class _GraphFailure(Exception):
+    """The compiled graph failed before the step changed anything (its ``__cause__``)."""
 
 
 def make_runner(model: Any, state: Any, module: Any = None) -> StepRunner:
