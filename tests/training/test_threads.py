@@ -131,3 +131,36 @@ def test_a_call_with_training_in_another_thread_leaves_this_threads_mode():
         model(X)
     assert modes(probe, threading.get_ident()) == [True]
     assert other_threads_modes(probe) == [False]
+
+
+class Gate(layers.Layer):
+    """In the fitting thread's second training step, runs ``during`` in another thread
+    and waits for it: that thread then calls the model in the middle of a step."""
+
+    def __init__(self, during, **kwargs):
+        super().__init__(**kwargs)
+        self.during, self.calls = during, 0
+
+    def call(self, inputs):
+        if self.training and threading.current_thread() is threading.main_thread():
+            self.calls += 1
+            if self.calls == 2:
+                worker = threading.Thread(target=self.during)
+                worker.start()
+                worker.join()
+        return inputs
+
+
+def test_predict_in_the_middle_of_a_step_trained_from_logits_gets_probabilities():
+    predictions = []
+    gate = Gate(lambda: predictions.append(model.predict(X, verbose=0)))
+    model = torchseq.Sequential(
+        [torchseq.Input((4,)), layers.Dense(8), gate, layers.Dense(3, activation="softmax")]
+    )
+    model.compile("sgd", "categorical_crossentropy")
+    labels = np.eye(3, dtype="float32")[np.arange(32) % 3]
+    model.fit(X, labels, batch_size=8, epochs=1, verbose=0)
+    assert model._compile_state.fused  # the fitting thread's steps took the logits
+    assert len(predictions) == 1
+    np.testing.assert_allclose(predictions[0].sum(axis=-1), 1.0, rtol=1e-5)
+    assert (predictions[0] >= 0).all()

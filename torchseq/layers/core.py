@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import numbers
 from collections.abc import Callable
+from threading import get_ident
 from typing import Any
 
 import torch
@@ -105,7 +106,7 @@ class Dense(Layer):
             outputs = torch.addmm(self.bias, inputs, self.kernel)  # one fused kernel
         else:
             outputs = F.linear(inputs, self.kernel.t(), self.bias)
-        if self._emits_logits:
+        if self._emits_logits and self._emits_logits == get_ident():
             return outputs
         in_place, after = activations.stages(self.activation)
         if in_place is not None:
@@ -160,7 +161,9 @@ class Activation(Layer):
         self.supports_masking = True
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        return inputs if self._emits_logits else self.activation(inputs)
+        if self._emits_logits and self._emits_logits == get_ident():
+            return inputs
+        return self.activation(inputs)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape

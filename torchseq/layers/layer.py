@@ -137,9 +137,10 @@ class Layer(LazyModuleMixin, nn.Module):
     # that asking costs an attribute read on the training step's path).
     _users_compute_mask = False
     _fills_training = False
-    # Set by the trainer around its step for a softmax/sigmoid output layer whose loss takes
-    # logits (training/fused_logits.py): the layer then skips its activation.
-    _emits_logits = False
+    # Set by the trainer around its step, to the id of the step's thread, for a
+    # softmax/sigmoid output layer whose loss takes logits (training/fused_logits.py): the
+    # layer then skips its activation in that thread (a predict in another gets it).
+    _emits_logits: int | bool = False
 
     @property
     def training(self) -> bool:

@@ -20,6 +20,7 @@ A user's ``train_step(data)`` replaces the runner's ``train`` entirely (see ``Tr
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import torch
@@ -75,8 +76,9 @@ class StepRunner:
         """The forward pass with softmax/sigmoid outputs left as logits for the loss; the
         metrics get the probabilities (see ``fused_logits``)."""
         state = self.state
+        thread = threading.get_ident()
         for output in state.fused:
-            output.layer.__dict__["_emits_logits"] = True
+            output.layer.__dict__["_emits_logits"] = thread
         try:
             logits = self.model._flat_outputs(self.module(x))
         finally:
