@@ -164,3 +164,29 @@ def test_predict_in_the_middle_of_a_step_trained_from_logits_gets_probabilities(
     assert len(predictions) == 1
     np.testing.assert_allclose(predictions[0].sum(axis=-1), 1.0, rtol=1e-5)
     assert (predictions[0] >= 0).all()
+
+
+def test_losses_a_call_adds_in_another_thread_stay_out_of_the_training_step():
+    def regularized(during):
+        torch.manual_seed(0)
+        model = torchseq.Sequential(
+            [
+                torchseq.Input((4,)),
+                layers.Dense(8, activity_regularizer="l2"),
+                Gate(during),
+                layers.Dense(8, activity_regularizer="l2"),
+                layers.Dense(1),
+            ]
+        )
+        model.compile("sgd", "mse")
+        return model
+
+    quiet = regularized(lambda: None)
+    expected = quiet.fit(X, Y, batch_size=8, epochs=1, shuffle=False, verbose=0).history
+    served = []
+    busy = regularized(lambda: served.append(busy.predict(X[::-1].copy(), verbose=0)))
+    history = busy.fit(X, Y, batch_size=8, epochs=1, shuffle=False, verbose=0).history
+    assert len(served) == 1  # a predict ran in the middle of the second step
+    np.testing.assert_allclose(history["loss"], expected["loss"], rtol=1e-6)
+    for ours, reference in zip(busy.get_weights(), quiet.get_weights()):
+        np.testing.assert_allclose(ours, reference, rtol=1e-6)

@@ -18,6 +18,7 @@ import re
 import threading
 import warnings
 from collections.abc import Iterator
+from threading import get_ident
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -213,7 +214,8 @@ class Layer(LazyModuleMixin, nn.Module):
         self._build_shapes: Any = None
         self._weight_specs: dict[str, _WeightSpec] = {}
         self._inbound_nodes: list[Node] = []
-        self._call_losses: list[torch.Tensor] = []
+        # thread id -> the losses the layer added during its last call in that thread
+        self._losses_by_thread: dict[int, list[torch.Tensor]] = {}
         self.train(False)
 
     # ------------------------------------------------------------------ weights
@@ -499,6 +501,16 @@ class Layer(LazyModuleMixin, nn.Module):
                 losses += child.losses
         return losses
 
+    @property
+    def _call_losses(self) -> list[torch.Tensor]:
+        """The losses added during the layer's last call in this thread (a call in another
+        thread, a predict beside a training step, keeps its own)."""
+        return self._losses_by_thread.get(_thread_key(), [])
+
+    @_call_losses.setter
+    def _call_losses(self, losses: list[torch.Tensor]) -> None:
+        self._losses_by_thread[_thread_key()] = losses
+
     def add_loss(self, loss: torch.Tensor) -> None:
         """Add a loss term (e.g. from ``call``), counted by the trainer at this step.
 
@@ -506,11 +518,11 @@ class Layer(LazyModuleMixin, nn.Module):
         starts the list afresh, as in Keras.
         """
         global _losses_added
-        self._call_losses.append(loss)
+        self._losses_by_thread.setdefault(_thread_key(), []).append(loss)
         _losses_added = True
 
     def _clear_losses(self) -> None:
-        self._call_losses = []
+        self._losses_by_thread.pop(_thread_key(), None)
         for child in self._tracked_modules():
             if isinstance(child, Layer):
                 child._clear_losses()
@@ -538,22 +550,23 @@ class Layer(LazyModuleMixin, nn.Module):
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        global _call_depth, _losses_added
+        global _losses_added
         if self._fills_training and "training" not in kwargs:
             kwargs["training"] = self.training
-        if _call_depth == 0 and _losses_added:
+        calls = _traced_calls if torch.compiler.is_compiling() else _calls
+        if calls.depth == 0 and _losses_added:
             self._clear_losses()  # an outermost call: the tree's losses are this call's
-        _call_depth += 1
+        calls.depth += 1
         try:
             if self._autocast is None:
                 outputs = self.call(*args, **kwargs)
             else:
                 outputs = self._call_in_precision(args, kwargs)
         finally:
-            _call_depth -= 1
+            calls.depth -= 1
         if self.activity_regularizer is not None:
             batch = outputs.shape[0] if outputs.ndim else 1
-            self._call_losses = [self.activity_regularizer(outputs) / batch]
+            self._losses_by_thread[_thread_key()] = [self.activity_regularizer(outputs) / batch]
             _losses_added = True
         return outputs
 
@@ -1065,10 +1078,28 @@ def _overrides_compute_mask(layer_type: type) -> bool:
 
 
 
+class _Calls(threading.local):
+    """How deep this thread is in nested forward calls."""
+
+    depth = 0
+
+
+class _TracedCalls:
+    """The same count while torch.compile traces (it cannot guard a thread-local)."""
+
+    depth = 0
+
+
+def _thread_key() -> int:
+    """This thread's key for its call losses; one fixed key while torch.compile traces."""
+    return 0 if torch.compiler.is_compiling() else get_ident()
+
+
 # Keras clears a layer tree's call losses when its outermost layer is called again; the
-# depth of nested forward calls tells the outermost one. Until some layer adds a loss there
-# is nothing to clear, and calls skip the walk over the tree.
-_call_depth = 0
+# depth of nested forward calls (per thread) tells the outermost one. Until some layer adds
+# a loss there is nothing to clear, and calls skip the walk over the tree.
+_calls = _Calls()
+_traced_calls = _TracedCalls()
 _losses_added = False
 
 
