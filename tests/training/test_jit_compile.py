@@ -189,3 +189,48 @@ def test_a_step_torch_compile_cannot_trace_at_all_runs_eagerly_and_counts_once()
     assert int(compiled.optimizer.iterations) == int(eager.optimizer.iterations) == 3
     for ours, theirs in zip(compiled.get_weights(), eager.get_weights()):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+class AddsLoss(layers.Layer):
+    def call(self, inputs):
+        self.add_loss(0.01 * torch.mean(inputs**2))
+        return inputs
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"kernel_regularizer": "l2"},
+        {"activity_regularizer": "l2"},
+        {},  # with a layer that adds a loss in call()
+    ],
+    ids=["kernel_regularizer", "activity_regularizer", "add_loss"],
+)
+def test_losses_the_model_adds_train_compiled_as_eager(extra):
+    def build():
+        ts.utils.set_random_seed(0)
+        return ts.Sequential(
+            [
+                ts.Input((6,)),
+                layers.Dense(8, **extra),
+                *([] if extra else [AddsLoss()]),
+                layers.Dense(3, activation="softmax"),
+            ]
+        )
+
+    x, y = data((6,), samples=48)
+    y = y[:, :3] + y[:, 3:6] + y[:, 6:9]  # any 3-column targets
+    runs = []
+    for jit in (False, True):
+        model = build()
+        model.compile(ts.optimizers.SGD(0.1), "categorical_crossentropy", jit_compile=jit)
+        torch._dynamo.utils.counters.clear()
+        runs.append((model, model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)))
+    (eager, eager_history), (compiled, compiled_history) = runs
+    assert compiled._compile_state.runner._eager is None
+    assert not torch._dynamo.utils.counters["graph_break"]
+    np.testing.assert_allclose(
+        compiled_history.history["loss"], eager_history.history["loss"], rtol=1e-5
+    )
+    for ours, theirs in zip(compiled.get_weights(), eager.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)

@@ -26,7 +26,12 @@ import torch
 from torch import nn
 from torch._subclasses.fake_tensor import unset_fake_temporarily
 from torch.nn.modules.lazy import LazyModuleMixin
-from torch.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
+from torch.nn.parameter import (
+    UninitializedBuffer,
+    UninitializedParameter,
+    UninitializedTensorMixin,
+    is_lazy,
+)
 
 from torchseq import config, dtype_policies
 from torchseq.layers import subclass_config, variables
@@ -494,7 +499,9 @@ class Layer(LazyModuleMixin, nn.Module):
         losses = list(self._call_losses)
         for name, spec in self._weight_specs.items():
             tensor = self._parameters.get(name, self._buffers.get(name))
-            if spec.regularizer is not None and tensor is not None and not is_lazy(tensor):
+            # isinstance rather than torch's is_lazy, which torch.compile cannot trace
+            lazy = isinstance(tensor, UninitializedTensorMixin)
+            if spec.regularizer is not None and tensor is not None and not lazy:
                 losses.append(spec.regularizer(_keras_view(tensor, spec.layout)))
         for child in self._tracked_modules():
             if isinstance(child, Layer):

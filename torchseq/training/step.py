@@ -164,7 +164,8 @@ class CompiledStepRunner(StepRunner):
         dynamo_config.accumulated_cache_size_limit = max(
             dynamo_config.accumulated_cache_size_limit, 1024
         )
-        names = {id(p): name for name, p in model.named_parameters()}
+        self._forward = _ForwardWithLosses(model, state.regularized)
+        names = {id(p): name for name, p in self._forward.named_parameters()}
         self._names = [names[id(p)] for p in state.parameters]
         self._eager: StepRunner | None = None  # after a step with graph breaks
         # Under torchrun the gradients are averaged between the gradient graph and the
@@ -183,14 +184,12 @@ class CompiledStepRunner(StepRunner):
             )
 
     def _loss_of(self, weights: list, x: Any, y: list, sample_weight: list) -> tuple:
-        module = self.model
-        outputs = torch.func.functional_call(
-            module, dict(zip(self._names, weights)), (x,), strict=False
+        outputs, added = torch.func.functional_call(
+            self._forward, dict(zip(self._names, weights)), (x,), strict=False
         )
-        y_pred = module._flat_outputs(outputs)
+        y_pred = self.model._flat_outputs(outputs)
         if self.float32_outputs:
             y_pred = _float32(y_pred)
-        added = module.losses if self.state.regularized else []
         total, values = self.state.loss(y, y_pred, sample_weight, added)
         return total, (total.detach(), [v.detach() for v in values], [p.detach() for p in y_pred])
 
@@ -285,6 +284,27 @@ class CompiledStepRunner(StepRunner):
         if state.constrained:
             self.model._apply_constraints()
         self._update_metrics(x, y, y_pred, sample_weight, total, values)
+
+
+class _ForwardWithLosses(torch.nn.Module):
+    """The model's forward and the losses the call adds, as one module for
+    ``functional_call``: its weights are the step's inputs only until it returns, so the
+    regularizers must read them (and the call's losses be taken) inside."""
+
+    def __init__(self, model: Any, regularized: bool) -> None:
+        super().__init__()
+        self.model = model
+        self.regularized = regularized
+
+    def forward(self, x: Any) -> tuple[Any, list[torch.Tensor]]:
+        outputs = self.model(x)
+        if not self.regularized:
+            return outputs, []
+        losses = self.model.losses
+        # Graph values: none may stay behind in the layers, where the compiled function
+        # would have to hand them out.
+        self.model._clear_losses()
+        return outputs, losses
 
 
 class _GraphFailure(Exception):
