@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 import torch
 
+import torchseq
 from torchseq import regularizers
 
 # (class name, constructor arguments)
@@ -226,3 +230,17 @@ def test_base_regularizer():
 def test_serialize_none_like_keras(keras):
     assert regularizers.serialize(None) is None
     assert keras.regularizers.serialize(None) is None
+
+
+def test_a_model_called_with_call_losses_can_be_copied_and_pickled():
+    model = torchseq.Sequential(
+        [torchseq.Input((3,)), torchseq.layers.Dense(2, activity_regularizer="l2")]
+    )
+    model(np.ones((2, 3), "float32"))  # its losses now hold a graph torch cannot copy
+    assert len(model.losses) == 1
+    for twin in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert twin.losses == []  # a copy starts without the last call's losses
+        for ours, theirs in zip(twin.get_weights(), model.get_weights()):
+            np.testing.assert_array_equal(ours, theirs)
+        twin(np.ones((2, 3), "float32"))
+        assert len(twin.losses) == 1

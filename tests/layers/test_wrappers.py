@@ -507,7 +507,7 @@ def test_torch_module_names_and_repr() -> None:
     ("module", "error", "message"),
     [
         ("linear", TypeError, r"must be a torch.nn.Module, received: 'linear' of type str"),
-        (Dense(2), TypeError, r'already a torchseq layer \(Dense "dense"\)'),
+        (Dense(2, name="dense"), TypeError, r'already a torchseq layer \(Dense "dense"\)'),
         (nn.LazyLinear(3), ValueError, r"uninitialized lazy parameters.*LazyLinear"),
         (nn.Sequential(nn.LazyLinear(3)), ValueError, r"uninitialized lazy parameters"),
     ],

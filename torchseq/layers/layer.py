@@ -377,6 +377,13 @@ class Layer(LazyModuleMixin, nn.Module):
         super()._load_from_state_dict(*args, **kwargs)
         self._attach_variables()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The last call's losses belong to that call's graph (torch cannot copy them): a
+        # copied or pickled layer starts without them.
+        state = super().__getstate__()
+        state["_losses_by_thread"] = {}
+        return state
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
         self._attach_variables()
