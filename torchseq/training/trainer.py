@@ -740,8 +740,7 @@ class Trainer:
             is_lazy(p) for p in self.parameters()
         ):
             x, _, _ = adapter.peek()
-            with torch.no_grad(), training_mode(self, False), states_kept(self):
-                self(x)
+            self._probe(x)
         group.broadcast_state(self)
 
     def predict(
@@ -996,8 +995,7 @@ class Trainer:
         if self._steps_need_no_outputs(state):
             y_pred = []  # and call() may not exist: a GAN's train_step calls its parts
         else:
-            with torch.no_grad(), training_mode(self, False), states_kept(self):
-                y_pred = self._flat_outputs(self(x))
+            y_pred = self._probe(x)
         state.input_shapes = _sample_shapes(x)
         if state.parameters is not None and any(
             module._call_losses for module in self.modules() if isinstance(module, Layer)
@@ -1031,6 +1029,12 @@ class Trainer:
             state.loss.to(device)
         state.ready = True
 
+    def _probe(self, x: Any) -> list[torch.Tensor]:
+        """The model's flat outputs for a batch, in inference mode and changing nothing (no
+        gradients; stateful layers keep their states): for the checks before a step."""
+        with torch.no_grad(), training_mode(self, False), states_kept(self):
+            return self._flat_outputs(self(x))
+
     def _follow_input_shapes(self, x: Any) -> None:
         """Data of other sample shapes than before (another sequence length, or the wrong
         feature size) goes through the model once on its first batch: the targets are then
@@ -1040,9 +1044,7 @@ class Trainer:
         shapes = _sample_shapes(x)
         if shapes == state.input_shapes or self._steps_need_no_outputs(state):
             return
-        with torch.no_grad(), training_mode(self, False), states_kept(self):
-            y_pred = self._flat_outputs(self(x))
-        state.output_shapes = [tuple(p.shape) for p in y_pred]
+        state.output_shapes = [tuple(p.shape) for p in self._probe(x)]
         state.input_shapes = shapes
 
     def _check_validation(self, adapter: Any) -> None:
@@ -1051,8 +1053,7 @@ class Trainer:
         state = self._compile_state
         x, y, sample_weight = adapter.peek()
         try:
-            with torch.no_grad(), training_mode(self, False), states_kept(self):
-                shapes = [tuple(p.shape) for p in self._flat_outputs(self(x))]
+            shapes = [tuple(p.shape) for p in self._probe(x)]
             if state.loss is not None:
                 state.loss.check_targets(self._targets(y, sample_weight)[0], shapes)
             self._check_targets(adapter, None)
