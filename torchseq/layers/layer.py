@@ -567,22 +567,33 @@ class Layer(LazyModuleMixin, nn.Module):
         global _losses_added
         if self._fills_training and "training" not in kwargs:
             kwargs["training"] = self.training
-        calls = _traced_calls if torch.compiler.is_compiling() else _calls
-        if calls.depth == 0 and _losses_added:
-            self._clear_losses()  # an outermost call: the tree's losses are this call's
-        calls.depth += 1
-        try:
-            if self._autocast is None:
-                outputs = self.call(*args, **kwargs)
-            else:
-                outputs = self._call_in_precision(args, kwargs)
-        finally:
-            calls.depth -= 1
+        if _losses_added:
+            outputs = self._counted_call(args, kwargs)
+        elif self._autocast is None:
+            outputs = self.call(*args, **kwargs)
+        else:
+            outputs = self._call_in_precision(args, kwargs)
         if self.activity_regularizer is not None:
             batch = outputs.shape[0] if outputs.ndim else 1
             self._losses_by_thread[_thread_key()] = [self.activity_regularizer(outputs) / batch]
             _losses_added = True
         return outputs
+
+    def _counted_call(self, args: tuple, kwargs: dict) -> Any:
+        """``call``, counting this thread's nested calls: an outermost call starts the
+        tree's losses afresh. (Calls entered before any layer added a loss are not counted;
+        a layer after them then takes itself for outermost and clears only its own tree,
+        which has added nothing yet in this call.)"""
+        calls = _traced_calls if torch.compiler.is_compiling() else _calls
+        if calls.depth == 0:
+            self._clear_losses()
+        calls.depth += 1
+        try:
+            if self._autocast is None:
+                return self.call(*args, **kwargs)
+            return self._call_in_precision(args, kwargs)
+        finally:
+            calls.depth -= 1
 
     def _call_in_precision(self, args: tuple, kwargs: dict) -> Any:
         """``call`` under this layer's mixed policy (autocast), or out of an enclosing
@@ -1111,7 +1122,7 @@ def _thread_key() -> int:
 
 # Keras clears a layer tree's call losses when its outermost layer is called again; the
 # depth of nested forward calls (per thread) tells the outermost one. Until some layer adds
-# a loss there is nothing to clear, and calls skip the walk over the tree.
+# a loss there is nothing to clear, and calls neither count nor walk the tree.
 _calls = _Calls()
 _traced_calls = _TracedCalls()
 _losses_added = False
