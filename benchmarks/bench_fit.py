@@ -199,11 +199,15 @@ def sgd(module):
     return module.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)
 
 
-def run(name: str, rounds: int, device: str, with_keras: bool, jit: bool = False) -> dict[str, float]:
+def run(
+    name: str, rounds: int, device: str, with_keras: bool, jit: bool = False,
+    samples: int | None = None,
+) -> dict[str, float]:
     spec = WORKLOADS[name]
+    samples = samples or spec["samples"]
     rng = np.random.default_rng(0)
-    x_np = rng.random((spec["samples"], *spec["shape"]), dtype=np.float32)
-    y_np = np.eye(10, dtype=np.float32)[rng.integers(0, 10, spec["samples"])]
+    x_np = rng.random((samples, *spec["shape"]), dtype=np.float32)
+    y_np = np.eye(10, dtype=np.float32)[rng.integers(0, 10, samples)]
     x, y = torch.from_numpy(x_np).to(device), torch.from_numpy(y_np).to(device)
     labels = y.argmax(-1)
 
@@ -275,6 +279,9 @@ def main() -> None:
         help="also time fit with jit_compile=True (reported as eager time / compiled time)",
     )
     parser.add_argument(
+        "--samples", type=int, default=None, help="samples per workload (default: its own)"
+    )
+    parser.add_argument(
         "--policy", default="float32",
         help="dtype policy of the torchseq and Keras models (mixed_float16, mixed_bfloat16); "
         "the torch loops stay float32, so the ratios show what mixed precision buys",
@@ -301,7 +308,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|" + ("---|" if args.jit else ""))
     for name in args.workloads:
-        result = run(name, args.rounds, args.device, with_keras, args.jit)
+        result = run(name, args.rounds, args.device, with_keras, args.jit, args.samples)
         keras_cell = f"{result['keras_fit']:.2f}x" if "keras_fit" in result else "n/a"
         print(
             f"| {name} | {result['fit']:.2f}x | {result['natural']:.2f}x | {keras_cell} "

@@ -29,3 +29,14 @@ def test_saving_benchmark_prints_a_row_per_operation():
     assert [row.split("|")[1].split()[0] for row in rows] == [
         "model.save", "save_weights", "load_model", "load_weights"
     ]
+
+
+def test_fit_benchmark_times_a_mixed_precision_model_against_the_float32_loops():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_fit.py"), "--rounds", "1", "--samples", "256",
+         "--workloads", "mlp", "--no-keras", "--jit", "--policy", "mixed_bfloat16"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    assert "policy=mixed_bfloat16" in result.stdout.splitlines()[0]
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| mlp |")]
+    assert len(rows) == 1 and rows[0].count("x |") == 4  # fit, natural, predict, jit ratios
