@@ -62,6 +62,11 @@ def _categorical(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return np.eye(_CLASSES, dtype="float32")[labels], _probabilities(rng, (_BATCH, _CLASSES))
 
 
+def _categorical_bool(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    y_true, y_pred = _categorical(rng)
+    return y_true.astype(bool), y_pred
+
+
 def _sparse(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     labels = rng.integers(0, _CLASSES, size=_BATCH)
     return labels, _probabilities(rng, (_BATCH, _CLASSES))
@@ -128,6 +133,7 @@ DATA: dict[str, Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray]]] 
     "binary_flat_labels": _binary_flat_labels,
     "logits": _logits,
     "categorical": _categorical,
+    "categorical_bool": _categorical_bool,
     "sparse": _sparse,
     "sparse_column": _sparse_column,
     "sparse_temporal": _sparse_temporal,

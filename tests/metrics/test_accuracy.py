@@ -15,6 +15,7 @@ CASES = [
     MetricCase("BinaryAccuracy", {}, "binary_flat_labels"),
     MetricCase("BinaryAccuracy", {}, "multilabel"),
     MetricCase("CategoricalAccuracy", {}, "categorical"),
+    MetricCase("CategoricalAccuracy", {}, "categorical_bool"),
     MetricCase("SparseCategoricalAccuracy", {}, "sparse"),
     MetricCase("SparseCategoricalAccuracy", {}, "sparse_column"),
     MetricCase("SparseCategoricalAccuracy", {}, "sparse_temporal"),

@@ -31,6 +31,7 @@ CASES = [
     MetricCase("OneHotIoU", {"num_classes": 4, "target_class_ids": [0, 3], "sparse_y_pred": True}, "one_hot_and_ids", integer_weights=True),
     MetricCase("OneHotMeanIoU", {"num_classes": 4, **FLOAT}, "categorical"),
     MetricCase("OneHotMeanIoU", {"num_classes": 4}, "categorical", integer_weights=True),
+    MetricCase("OneHotMeanIoU", {"num_classes": 4}, "categorical_bool", integer_weights=True),
     MetricCase("OneHotMeanIoU", {"num_classes": 4, "sparse_y_pred": True, "ignore_class": 1, **FLOAT}, "one_hot_and_ids"),
 ]  # fmt: skip
 

@@ -194,3 +194,28 @@ def test_namedtuple_batches_and_validation_data_unpack_as_tuples():
     batches = iter([data, data])
     history = model.fit(batches, steps_per_epoch=2, validation_data=data, verbose=0)
     assert "val_loss" in history.history
+
+
+def test_boolean_one_hot_targets_train_as_float_ones():
+    # keras.io's addition_rnn example: one-hot bool sequences in, one-hot bool sequences out.
+    rng = np.random.default_rng(0)
+    x = np.eye(5, dtype=bool)[rng.integers(0, 5, (16, 3))]
+    y = np.eye(5, dtype=bool)[rng.integers(0, 5, (16, 2))]
+    histories = []
+    for targets in (y, y.astype("float32")):
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential(
+            [
+                keras.Input((3, 5)),
+                keras.layers.LSTM(4),
+                keras.layers.RepeatVector(2),
+                keras.layers.Dense(5, activation="softmax"),
+            ]
+        )
+        model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+        logs = model.fit(x, targets, batch_size=8, epochs=2, verbose=0).history
+        logs.update(model.evaluate(x, targets, verbose=0, return_dict=True))
+        histories.append(logs)
+    assert histories[0].keys() == histories[1].keys()
+    for key, values in histories[1].items():
+        np.testing.assert_allclose(histories[0][key], values, rtol=1e-6)

@@ -19,7 +19,11 @@ import torch
 
 from torchseq import config
 from torchseq.losses._inputs import check_class_labels, class_label_error
-from torchseq.metrics.metric import MeanMetricWrapper, squeeze_or_expand_to_same_rank
+from torchseq.metrics.metric import (
+    MeanMetricWrapper,
+    one_hot_classes,
+    squeeze_or_expand_to_same_rank,
+)
 from torchseq.utils.integers import is_int
 
 __all__ = [
@@ -58,7 +62,7 @@ def binary_accuracy(
 
 def categorical_accuracy(y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
     """1.0 where the argmax of the one-hot ``y_true`` is the argmax of ``y_pred``."""
-    labels = torch.argmax(y_true, dim=-1).to(y_pred.dtype)
+    labels = one_hot_classes(y_true).to(y_pred.dtype)
     return _label_hits(labels, y_pred, squeeze_any_size=True)
 
 
@@ -214,7 +218,7 @@ class CategoricalAccuracy(_ArgmaxAccuracy):
 
     def _labels(self, y_true: Any, y_pred: torch.Tensor) -> torch.Tensor | None:
         if isinstance(y_true, torch.Tensor) and y_true.shape == y_pred.shape:
-            return torch.argmax(y_true, dim=-1)
+            return one_hot_classes(y_true)
         return None
 
 

@@ -30,7 +30,7 @@ import torch
 
 from torchseq import config
 from torchseq.metrics.confusion import _optional_int
-from torchseq.metrics.metric import Metric
+from torchseq.metrics.metric import Metric, one_hot_classes
 
 __all__ = ["BinaryIoU", "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU"]
 
@@ -106,7 +106,7 @@ class IoU(Metric):
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_true, y_pred = self._as_tensor(y_true), self._as_tensor(y_pred)
         if not self.sparse_y_true:
-            y_true = torch.argmax(y_true, dim=self.axis)
+            y_true = one_hot_classes(y_true, self.axis)
         if not self.sparse_y_pred:
             y_pred = torch.argmax(y_pred, dim=self.axis)
         self._add_to_matrix(y_true, y_pred, sample_weight)

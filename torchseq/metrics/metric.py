@@ -372,6 +372,14 @@ def reduce_to_samplewise(
     return values, sample_weight
 
 
+def one_hot_classes(one_hot: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """The class ids of one-hot rows: their argmax along ``dim`` (boolean ones included,
+    which ``torch.argmax`` refuses)."""
+    if one_hot.dtype == torch.bool:
+        one_hot = one_hot.view(torch.uint8)
+    return torch.argmax(one_hot, dim=dim)
+
+
 def squeeze_or_expand_to_same_rank(
     x1: torch.Tensor, x2: torch.Tensor, expand_rank_1: bool = True
 ) -> tuple[torch.Tensor, torch.Tensor]:
