@@ -1,0 +1,121 @@
+"""fit's steps never read a tensor back to the host: on a GPU every such read waits for
+the device, so one per step would stall the pipeline (issue 10: "no per-step sync").
+
+Every tensor-to-host read (``item``, ``tolist``, ``bool(tensor)``...) raises from the
+second step of training on, through each epoch's batches: the steps, the metrics and the
+epoch loop between them. The first step (which builds the optimizer and checks the
+targets once) and the epoch ends (which log) may read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import torchseq as keras
+from tests.metrics import no_host_sync
+
+_SAMPLES, _BATCH = 48, 16
+
+
+class _NoHostReads(keras.callbacks.Callback):
+    """Refuses host reads through each epoch's batches, from the second step of training
+    on (the epoch ends, which log, may read)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._guard = None
+        self._steps = 0
+        self.guarded_steps = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._steps_in_epoch = self.params["steps"]
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._steps > 0 and self._guard is None:
+            self._guard = no_host_sync()
+            self._guard.__enter__()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._steps += 1
+        if self._guard is not None:
+            self.guarded_steps += 1
+            if batch == self._steps_in_epoch - 1:
+                self._close()
+
+    def on_train_end(self, logs=None):
+        self._close()
+
+    def _close(self):
+        if self._guard is not None:
+            self._guard.__exit__(None, None, None)
+            self._guard = None
+
+
+def _mlp():
+    model = keras.Sequential(
+        [
+            keras.Input((8,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(4, activation="softmax"),
+        ]
+    )
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.9)
+    rng = np.random.default_rng(0)
+    x = rng.random((_SAMPLES, 8), dtype=np.float32)
+    y = keras.utils.to_categorical(rng.integers(0, 4, _SAMPLES), 4)
+    return model, keras.optimizers.Adam(schedule), "categorical_crossentropy", ["accuracy"], x, y
+
+
+def _convnet():
+    model = keras.Sequential(
+        [
+            keras.Input((6, 6, 1)),
+            keras.layers.Conv2D(4, 3),
+            keras.layers.BatchNormalization(),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(3),
+        ]
+    )
+    rng = np.random.default_rng(0)
+    x = rng.random((_SAMPLES, 6, 6, 1), dtype=np.float32)
+    y = rng.integers(0, 3, _SAMPLES)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    return model, "sgd", loss, ["sparse_categorical_accuracy"], x, y
+
+
+def _lstm():
+    model = keras.Sequential(
+        [keras.Input((5, 3)), keras.layers.LSTM(4), keras.layers.Dense(1, activation="sigmoid")]
+    )
+    rng = np.random.default_rng(0)
+    x = rng.random((_SAMPLES, 5, 3), dtype=np.float32)
+    y = rng.integers(0, 2, (_SAMPLES, 1)).astype("float32")
+    return model, "rmsprop", "binary_crossentropy", ["accuracy", "auc"], x, y
+
+
+@pytest.mark.parametrize(
+    ("make", "options"),
+    [
+        (_mlp, {}),
+        (_convnet, {}),
+        (_lstm, {}),
+        (_mlp, {"jit_compile": True}),
+        (_convnet, {"policy": "mixed_bfloat16"}),
+    ],
+    ids=["mlp", "convnet", "lstm", "mlp-jit", "convnet-bfloat16"],
+)
+def test_training_steps_read_nothing_back_to_the_host(make, options):
+    policy = options.pop("policy", None)
+    if policy is not None:
+        keras.mixed_precision.set_global_policy(policy)
+    try:
+        model, optimizer, loss, metrics, x, y = make()
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    model.compile(optimizer, loss, metrics=metrics, **options)
+    guard = _NoHostReads()
+    history = model.fit(x, y, batch_size=_BATCH, epochs=2, verbose=0, callbacks=[guard])
+    assert guard.guarded_steps == 2 * _SAMPLES // _BATCH - 1
+    assert all(np.isfinite(values).all() for values in history.history.values())
