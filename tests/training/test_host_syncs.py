@@ -119,3 +119,49 @@ def test_training_steps_read_nothing_back_to_the_host(make, options):
     history = model.fit(x, y, batch_size=_BATCH, epochs=2, verbose=0, callbacks=[guard])
     assert guard.guarded_steps == 2 * _SAMPLES // _BATCH - 1
     assert all(np.isfinite(values).all() for values in history.history.values())
+
+
+class _NoHostReadsBetweenBatches(keras.callbacks.Callback):
+    """Refuses host reads from the second evaluate/predict batch to the last one's end."""
+
+    def __init__(self, batches: int) -> None:
+        super().__init__()
+        self._last = batches - 1
+        self._guard = None
+        self.guarded = 0
+
+    def _begin(self, batch):
+        if batch == 1:
+            self._guard = no_host_sync()
+            self._guard.__enter__()
+
+    def _end(self, batch):
+        if self._guard is not None:
+            self.guarded += 1
+            if batch == self._last:
+                self._guard.__exit__(None, None, None)
+                self._guard = None
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self._begin(batch)
+
+    def on_test_batch_end(self, batch, logs=None):
+        self._end(batch)
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        self._begin(batch)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._end(batch)
+
+
+def test_evaluate_and_predict_batches_read_nothing_back_to_the_host():
+    model, optimizer, loss, metrics, x, y = _lstm()
+    model.compile(optimizer, loss, metrics=metrics)
+    batches = _SAMPLES // _BATCH
+    guard = _NoHostReadsBetweenBatches(batches)
+    results = model.evaluate(x, y, batch_size=_BATCH, verbose=0, callbacks=[guard])
+    assert len(results) == 3 and guard.guarded == batches - 1
+    guard = _NoHostReadsBetweenBatches(batches)
+    assert model.predict(x, batch_size=_BATCH, verbose=0, callbacks=[guard]).shape == (_SAMPLES, 1)
+    assert guard.guarded == batches - 1
