@@ -1,13 +1,13 @@
 """Dtype policies: the dtype a layer keeps its weights in, and the dtype it computes in.
 
 A plain policy (``"float32"``, ``"bfloat16"``...) uses one dtype for both. A mixed policy
-keeps float32 weights and computes in half precision: ``"mixed_float16"`` (CUDA; trained
-with dynamic loss scaling, see ``LossScaleOptimizer``) or ``"mixed_bfloat16"`` (CUDA and
-CPU). A layer with a mixed policy runs its ``call`` under ``torch.autocast``, so torch's
-autocast rules choose each op's precision (matrix products and convolutions in half,
-reductions and softmax in float32); a layer given a plain float policy inside a mixed
-model leaves autocast and computes in its own dtype, as ``Activation("softmax",
-dtype="float32")`` does at the end of a mixed model.
+keeps float32 weights and computes in half precision: ``"mixed_float16"`` (trained with
+dynamic loss scaling, see ``LossScaleOptimizer``) or ``"mixed_bfloat16"``, on CUDA and on
+the CPU (torch's CPU autocast computes in both). A layer with a mixed policy runs its
+``call`` under ``torch.autocast``, so torch's autocast rules choose each op's precision
+(matrix products and convolutions in half, reductions and softmax in float32); a layer
+given a plain float policy inside a mixed model leaves autocast and computes in its own
+dtype, as ``Activation("softmax", dtype="float32")`` does at the end of a mixed model.
 
 Example:
 
@@ -28,19 +28,23 @@ from torchseq import config
 __all__ = ["DTypePolicy", "FloatDTypePolicy", "deserialize", "get", "serialize"]
 
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
+# Keras's quantized policies: names that start so are quantization modes, not dtypes.
+_QUANTIZATION_MODES = ("int8", "float8", "int4", "gptq", "awq")
 
 
 class DTypePolicy:
     """A layer's variable and compute dtypes, by Keras's policy names.
 
     Args:
-        name: ``"float16"``, ``"bfloat16"``, ``"float32"``, ``"float64"``,
-            ``"mixed_float16"`` or ``"mixed_bfloat16"``; ``None`` takes ``config.floatx()``.
+        name: ``"mixed_float16"``, ``"mixed_bfloat16"`` or a dtype name (``"float32"``,
+            ``"bfloat16"``, ``"float64"``...; an integer dtype such as ``"int32"`` suits
+            layers without float weights, as in Keras). ``None`` takes the global policy's
+            name (``config.dtype_policy()``).
     """
 
     def __init__(self, name: str | None = None) -> None:
         if name is None:
-            name = config.floatx()
+            name = config.dtype_policy().name
         if not isinstance(name, str):
             raise TypeError(
                 f"DTypePolicy expects a policy name (a str), received: {name!r} of type "
@@ -51,14 +55,8 @@ class DTypePolicy:
         else:
             try:
                 dtype = config.standardize_dtype(name)
-            except ValueError:
-                dtype = None
-            if dtype is None or not dtype.is_floating_point:
-                raise ValueError(
-                    "DTypePolicy expects 'float16', 'bfloat16', 'float32', 'float64', "
-                    f"'mixed_float16' or 'mixed_bfloat16', received: {name!r} (quantized "
-                    "policies are not supported)"
-                )
+            except ValueError as error:
+                raise _unknown_policy(name) from error
             name = compute = variable = config.dtype_name(dtype)
         self._name = name
         self._compute_dtype = compute
@@ -109,7 +107,14 @@ FloatDTypePolicy = DTypePolicy  # Keras's older name for the float policies
 
 def get(identifier: Any) -> DTypePolicy:
     """A policy from a name, a policy (torchseq's or Keras's), a serialized policy (Keras's
-    config) or a torch/numpy dtype."""
+    config) or a torch/numpy dtype; ``None`` gives the global policy.
+
+    Raises:
+        ValueError: For a quantized policy name (``"int8"``, ``"float8"``, ``"int4"``,
+            ``"gptq"``, ``"awq"``...: Keras's quantization is not supported) or an
+            unknown name.
+        TypeError: For anything else.
+    """
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, dict):
@@ -118,11 +123,23 @@ def get(identifier: Any) -> DTypePolicy:
         identifier = config.dtype_name(identifier)
     elif not isinstance(identifier, str) and isinstance(getattr(identifier, "name", None), str):
         identifier = identifier.name  # a numpy dtype, or Keras's own DTypePolicy
+    if isinstance(identifier, str) and identifier.startswith(_QUANTIZATION_MODES):
+        raise _unknown_policy(identifier)  # Keras reads "int8" here as a quantization mode
     if identifier is None or isinstance(identifier, str):
         return DTypePolicy(identifier)
     raise TypeError(
         "Expected a dtype policy name, a DTypePolicy or its config, received: "
         f"{identifier!r} of type {type(identifier).__name__}"
+    )
+
+
+def _unknown_policy(name: str) -> ValueError:
+    quantized = (
+        " (quantized policies are not supported)" if name.startswith(_QUANTIZATION_MODES) else ""
+    )
+    return ValueError(
+        "DTypePolicy expects 'mixed_float16', 'mixed_bfloat16' or a dtype name such as "
+        f"'float32', 'bfloat16' or 'int32', received: {name!r}{quantized}"
     )
 
 

@@ -11,6 +11,11 @@ Layers created under a mixed policy keep float32 weights and run ``call`` under
 scales them (``compile`` wraps the optimizer in a :class:`LossScaleOptimizer`). End a model
 with ``Activation("softmax", dtype="float32")`` (or any float32 layer) for float32 outputs;
 ``predict`` returns float32 arrays either way.
+
+A custom ``train_step`` scales the loss itself, as in Keras:
+``self.optimizer.scale_loss(loss).backward()``, then
+``self.optimizer.apply(gradients, self.trainable_weights)`` unscales the gradients, and
+skips the update (halving the scale) when one of them is not finite.
 """
 
 from __future__ import annotations

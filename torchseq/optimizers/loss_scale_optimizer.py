@@ -15,11 +15,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch
 
+from torchseq import config
 from torchseq.optimizers.optimizer import Optimizer
 
 __all__ = ["LossScaleOptimizer"]
+
+# The base optimizer's options, which belong on the inner optimizer: accepted at their
+# defaults only (Keras's config of the wrapper may carry them).
+_INNER_DEFAULTS = {
+    "weight_decay": None,
+    "clipnorm": None,
+    "global_clipnorm": None,
+    "clipvalue": None,
+    "use_ema": False,
+    "ema_momentum": 0.99,
+    "ema_overwrite_frequency": None,
+    "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+}
 
 
 class LossScaleOptimizer(Optimizer):
@@ -32,6 +48,16 @@ class LossScaleOptimizer(Optimizer):
         dynamic_growth_steps: Finite steps in a row after which the scale doubles.
             Defaults to 2000.
         name: Defaults to ``"loss_scale_optimizer"``.
+
+    The inner optimizer's ``loss_scale_factor`` is cleared (this one scales the loss), and
+    the base optimizer's options (``clipnorm``, ``use_ema``...) are refused unless they hold
+    their defaults: set them on ``inner_optimizer``, as in Keras.
+
+    Example:
+        >>> from torchseq import optimizers
+        >>> optimizer = optimizers.LossScaleOptimizer(optimizers.SGD(0.1), initial_scale=1024.0)
+        >>> float(optimizer.learning_rate), float(optimizer.dynamic_scale)
+        (0.1, 1024.0)
     """
 
     def __init__(
@@ -53,23 +79,29 @@ class LossScaleOptimizer(Optimizer):
             )
         if isinstance(inner_optimizer, LossScaleOptimizer):
             raise TypeError("LossScaleOptimizer cannot wrap another LossScaleOptimizer")
-        if isinstance(initial_scale, bool) or not isinstance(initial_scale, (int, float)) or (
-            not initial_scale > 0
+        if (
+            isinstance(initial_scale, bool)
+            or not isinstance(initial_scale, (int, float))
+            or (not initial_scale > 0)
         ):
             raise ValueError(
                 f"LossScaleOptimizer: initial_scale must be a positive number, received: "
                 f"{initial_scale!r}"
             )
-        if isinstance(dynamic_growth_steps, bool) or not isinstance(dynamic_growth_steps, int) or (
-            dynamic_growth_steps < 1
+        if (
+            isinstance(dynamic_growth_steps, bool)
+            or not isinstance(dynamic_growth_steps, int)
+            or (dynamic_growth_steps < 1)
         ):
             raise ValueError(
                 "LossScaleOptimizer: dynamic_growth_steps must be an int >= 1, received: "
                 f"{dynamic_growth_steps!r}"
             )
-        kwargs.pop("learning_rate", None)  # Keras's config never carries one; the inner has it
-        super().__init__(None, name=name or "loss_scale_optimizer", **kwargs)
+        _check_options(kwargs)
+        super().__init__(None, name=name or "loss_scale_optimizer")
         self.inner_optimizer = inner_optimizer
+        if isinstance(inner_optimizer, Optimizer):
+            inner_optimizer.loss_scale_factor = None
         self.initial_scale = float(initial_scale)
         self.dynamic_growth_steps = dynamic_growth_steps
         self.dynamic_scale = torch.tensor(self.initial_scale, dtype=torch.float32)
@@ -160,11 +192,64 @@ class LossScaleOptimizer(Optimizer):
     def iterations(self) -> torch.Tensor:
         return self.inner_optimizer.iterations
 
-    def keras_variables(self, weights: Any) -> list:
-        return self.inner_optimizer.keras_variables(weights)
+    @property
+    def variables(self) -> list[torch.Tensor]:
+        """Keras's order: this optimizer's own iteration count and learning rate (never
+        used: both are the inner's; zeros as in Keras), then once built ``step_counter`` and
+        ``dynamic_scale``, then the inner optimizer's variables."""
+        inner = getattr(self.inner_optimizer, "variables", [])
+        return self._own_variables() + list(inner)
 
-    def load_keras_variables(self, arrays: Any, weights: Any) -> None:
-        self.inner_optimizer.load_keras_variables(arrays, weights)
+    def _own_variables(self) -> list[torch.Tensor]:
+        rate = torch.zeros((), dtype=getattr(torch, config.floatx()))
+        scaling = [self.step_counter, self.dynamic_scale] if self.built else []
+        return [self._iterations, rate, *scaling]
+
+    def keras_variables(self, weights: Any = None) -> list[np.ndarray]:
+        """Keras's ``[v.numpy() for v in optimizer.variables]`` (see :attr:`variables`)."""
+        own = [tensor.detach().cpu().numpy().copy() for tensor in self._own_variables()]
+        return own + self._inner_keras().keras_variables(weights)
+
+    @torch.no_grad()
+    def load_keras_variables(self, arrays: Any, weights: Any = None) -> None:
+        """Set the loss scale and the inner optimizer's state from Keras's variables (the
+        inverse of :meth:`keras_variables`); an unbuilt optimizer is built for ``weights``
+        first, as Keras builds it before loading.
+
+        Raises:
+            ValueError: When the number of arrays, or an array's shape, is not what this
+                optimizer has. Nothing is loaded then (an unbuilt optimizer stays built).
+        """
+        inner = self._inner_keras()
+        arrays = [np.asarray(array) for array in arrays]
+        if not self.built and weights is not None:
+            self.build([w[0] if isinstance(w, tuple) else w for w in weights])
+        own = len(self._own_variables())
+        expected = own + len(inner.keras_variables(weights))
+        if len(arrays) != expected:
+            raise ValueError(
+                f"LossScaleOptimizer {self.name!r}: expected {expected} optimizer variables in "
+                f"Keras's order ({own} of its own, then the inner optimizer's), received "
+                f"{len(arrays)}; nothing was loaded"
+            )
+        for index, array in enumerate(arrays[:own]):
+            if array.shape != ():
+                raise ValueError(
+                    f"LossScaleOptimizer {self.name!r}: optimizer variable {index} expected "
+                    f"shape (), received shape {array.shape}; nothing was loaded"
+                )
+        inner.load_keras_variables(arrays[own:], weights)
+        if self.built:
+            self.step_counter.fill_(int(arrays[2]))
+            self.dynamic_scale.fill_(float(arrays[3]))
+
+    def _inner_keras(self) -> Optimizer:
+        if not isinstance(self.inner_optimizer, Optimizer):
+            raise TypeError(
+                "LossScaleOptimizer: Keras's variables need a torchseq inner optimizer, "
+                f"received: {type(self.inner_optimizer).__name__}"
+            )
+        return self.inner_optimizer
 
     def state_dict(self) -> dict[str, Any]:
         return {
@@ -199,3 +284,26 @@ class LossScaleOptimizer(Optimizer):
             config["inner_optimizer"], custom_objects=custom_objects
         )
         return cls(**config)
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    """Refuse what Keras's ``LossScaleOptimizer`` refuses, before anything is set."""
+    options = dict(options)
+    options.pop("learning_rate", None)  # a wrapper's rate is the inner's
+    if not options.pop("dynamic", True):
+        raise ValueError(
+            "LossScaleOptimizer: only dynamic loss scaling is supported, received: "
+            "dynamic=False; for a fixed scale set loss_scale_factor on the optimizer instead"
+        )
+    for option, default in _INNER_DEFAULTS.items():
+        value = options.pop(option, default)
+        if value != default:
+            raise ValueError(
+                f"LossScaleOptimizer does not support {option}: set it on the "
+                f"inner_optimizer; expected {option}={default!r}, received: {option}={value!r}"
+            )
+    if options:
+        raise ValueError(
+            "LossScaleOptimizer expects inner_optimizer, initial_scale, dynamic_growth_steps "
+            f"and name, received unsupported argument(s): {sorted(options)}"
+        )
