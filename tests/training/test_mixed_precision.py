@@ -362,10 +362,8 @@ def test_loss_scaling_state_travels_in_keras_files(tmp_path):
     model.fit(x, x[:, :2], epochs=2, batch_size=8, verbose=0)
     model.save(tmp_path / "model.keras")
     with warnings.catch_warnings():
-        # Keras also looks for the inner optimizer's variables apart, under
-        # optimizer/inner_optimizer/vars, which torchseq does not write yet; it takes them
-        # from optimizer/vars all the same.
-        warnings.filterwarnings("ignore", "Skipping variable loading for optimizer 'adam'")
+        # Keras also reads the inner optimizer's variables apart, and warns if they are not.
+        warnings.filterwarnings("error", "Skipping variable loading")
         loaded = [
             torchseq.saving.load_model(tmp_path / "model.keras"),
             keras.saving.load_model(tmp_path / "model.keras"),
@@ -435,3 +433,32 @@ def test_fit_skips_a_step_with_overflowing_gradients_as_keras():
         scale = float(keras.ops.convert_to_numpy(model.optimizer.dynamic_scale))
         results.append((unchanged, scale, int(model.optimizer.iterations)))
     assert results[0] == results[1] == (True, 2.0**14, 0)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [("LSTM", {}), ("GRU", {}), ("SimpleRNN", {}), ("LSTM", {"return_sequences": True})],
+    ids=["lstm", "gru", "simple_rnn", "lstm-sequences"],
+)
+def test_recurrent_layers_compute_in_the_policy_dtype_on_the_cpu(policy, name, options):
+    # torch's fused CPU kernels fail under autocast (nn.LSTM too): they run in the
+    # policy's dtype outside it.
+    keras.config.set_dtype_policy(policy)
+    mixed_precision.set_global_policy(policy)
+    try:
+        theirs = getattr(keras.layers, name)(5, **options)
+        ours = getattr(torchseq.layers, name)(5, **options)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    x = np.random.default_rng(0).random((4, 6, 3), dtype=np.float32)
+    theirs.build(x.shape)
+    ours.build(x.shape)
+    ours.set_weights(theirs.get_weights())
+    output, expected = ours(x), theirs(x)
+    assert output.dtype == expected.dtype == getattr(torch, policy.removeprefix("mixed_"))
+    torch.testing.assert_close(output.float(), expected.detach().float(), atol=5e-3, rtol=1e-2)
+    model = torchseq.Sequential([torchseq.Input((6, 3)), ours, torchseq.layers.Flatten()])
+    model.compile("adam", "mse")
+    history = model.fit(x, np.zeros((4, model.output_shape[-1])), verbose=0, epochs=2)
+    assert np.isfinite(history.history["loss"]).all()

@@ -94,6 +94,21 @@ def run_fused(
         return _run_fused_outside_graph(
             kernel, inputs, states, weights, has_bias, training, bidirectional, lengths
         )
+    if inputs.device.type == "cpu" and torch.is_autocast_enabled("cpu"):
+        # torch's CPU kernels fail under autocast (nn.LSTM too: oneDNN has no mixed-dtype
+        # primitive), so they run outside it, wholly in the autocast dtype.
+        dtype = torch.get_autocast_dtype("cpu")
+        with torch.autocast("cpu", enabled=False):
+            return run_fused(
+                kernel,
+                inputs.to(dtype),
+                [state.to(dtype) for state in states],
+                [weight.to(dtype) for weight in weights],
+                has_bias,
+                training,
+                bidirectional,
+                lengths,
+            )
     if lengths is None:
         hx = states if len(states) > 1 else states[0]
         outputs, *final = kernel(

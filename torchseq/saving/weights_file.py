@@ -33,10 +33,18 @@ def write_weights(root: h5py.Group, model: Layer, *, include_optimizer: bool = T
             group.create_dataset(key, data=_array_for_file(tensor, layout))
     optimizer = _keras_optimizer(model) if include_optimizer else None
     if optimizer is not None:
-        group = root.require_group(f"{_OPTIMIZER}/vars")
-        group.attrs["name"] = optimizer.name
-        for index, array in enumerate(optimizer_arrays(model, optimizer)):
-            group.create_dataset(str(index), data=array)
+        _write_optimizer(root, _OPTIMIZER, optimizer, optimizer_arrays(model, optimizer))
+        inner = getattr(optimizer, "inner_optimizer", None)
+        if inner is not None:  # Keras also keeps a LossScaleOptimizer's inner one apart
+            path = f"{_OPTIMIZER}/inner_optimizer"
+            _write_optimizer(root, path, inner, optimizer_arrays(model, inner))
+
+
+def _write_optimizer(root: h5py.Group, path: str, optimizer: Any, arrays: list) -> None:
+    group = root.require_group(f"{path}/vars")
+    group.attrs["name"] = optimizer.name
+    for index, array in enumerate(arrays):
+        group.create_dataset(str(index), data=array)
 
 
 def read_weights(
@@ -186,7 +194,8 @@ def _keras_optimizer(model: Layer) -> Any:
     from torchseq.optimizers import Optimizer
 
     optimizer = getattr(model, "optimizer", None)
-    return optimizer if isinstance(optimizer, Optimizer) else None
+    inner = getattr(optimizer, "inner_optimizer", optimizer)  # a LossScaleOptimizer's
+    return optimizer if isinstance(optimizer, Optimizer) and isinstance(inner, Optimizer) else None
 
 
 def optimizer_arrays(model: Layer, optimizer: Any) -> list[np.ndarray]:
