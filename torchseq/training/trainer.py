@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -25,6 +26,7 @@ from torchseq.callbacks import CallbackList, History
 from torchseq.layers.layer import Layer, training_mode
 from torchseq.layers.symbolic import is_string_array
 from torchseq.losses import targets as losses_targets
+from torchseq.metrics import Metric
 from torchseq.training import data as data_module
 from torchseq.training import distributed, fused_logits, step
 from torchseq.training.compile_utils import (
@@ -107,7 +109,9 @@ class Trainer:
                 the torch backend; torchseq accepts them. Defaults to 1.
             jit_compile: ``True`` compiles the forward pass and loss with ``torch.compile``
                 (backward and the optimizer step stay eager); ``"auto"`` and ``False`` run
-                eagerly.
+                eagerly. A ``train_step`` / ``test_step`` / ``predict_step`` of yours runs
+                eagerly either way (Keras ``torch.compile``s it, and on torch its compiled
+                training step logs a loss of 0.0).
             sample_weight_mode: ``None`` or ``"temporal"`` (Keras 2's switch for 2-D, per
                 time step, sample weights; they are accepted either way).
         """
@@ -198,20 +202,26 @@ class Trainer:
 
     @property
     def metrics_names(self) -> list[str]:
-        """Names of what ``evaluate`` returns, in order (Keras 2's meaning)."""
-        state = self._state("metrics_names")
-        names = []
-        if state.loss is not None:
-            names = list(state.loss.trackers)
-        return names + state.metrics.names
+        """Names of what ``evaluate`` returns, in order (Keras 2's meaning): those of
+        :attr:`metrics`, each compiled metric under its own log name."""
+        self._state("metrics_names")
+        return [_log_name(metric) for metric in self.metrics]
 
     @property
     def metrics(self) -> list[Any]:
+        """The loss trackers, the compiled metrics, then the metrics the model holds as
+        attributes (``self.loss_tracker = metrics.Mean(name="loss")``), as Keras tracks
+        them: ``fit`` and ``evaluate`` reset them all before each epoch or pass."""
         state = self._compile_state if self.compiled else None
         if state is None:
             return []
         trackers = list(state.loss.trackers.values()) if state.loss is not None else []
-        return trackers + [metric for _, _, metric in state.metrics.entries]
+        compiled = [metric for _, _, metric in state.metrics.entries]
+        return trackers + compiled + self._tracked_metrics()
+
+    def _tracked_metrics(self) -> list[Any]:
+        """The metric objects held by the model or its layers, in registration order."""
+        return [module for module in self.modules() if isinstance(module, Metric)]
 
     def _output_layers(self) -> list[Layer | None]:
         """Per output, the layer whose own, unshared output it is (``None`` if unknown);
@@ -272,10 +282,28 @@ class Trainer:
         """The model's outputs for a batch (``predict`` runs it under ``torch.no_grad``)."""
         return self(x)
 
-    def _predict_step_function(self) -> Callable[[Any], Any]:
+    def _predict_step_function(self, packed: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """What ``predict`` runs per batch ``x``: the model, or your ``predict_step`` on
+        ``packed(x)`` (``predict`` gives it ``x``, ``predict_on_batch`` ``(x,)``, as Keras)."""
         if type(self).predict_step is Trainer.predict_step:
             return self._predict_batch
-        return lambda x: self.predict_step((x,))
+        return lambda x: self.predict_step(packed(x))
+
+    def _custom_train_step(self) -> bool:
+        """Whether ``fit`` runs :meth:`train_step` rather than the step runner: yours, or
+        the default one going through a ``compute_loss`` / ``compute_metrics`` of yours."""
+        return type(self).train_step is not Trainer.train_step or self._overrides_loss_or_metrics()
+
+    def _custom_test_step(self) -> bool:
+        """Whether ``evaluate`` runs :meth:`test_step` rather than the step runner."""
+        return type(self).test_step is not Trainer.test_step or self._overrides_loss_or_metrics()
+
+    def _overrides_loss_or_metrics(self) -> bool:
+        cls = type(self)
+        return (
+            cls.compute_loss is not Trainer.compute_loss
+            or cls.compute_metrics is not Trainer.compute_metrics
+        )
 
     # ------------------------------------------------------------------ Keras's step contract
 
@@ -295,23 +323,58 @@ class Trainer:
                 self.optimizer.apply([w.grad for w in weights], weights)
                 return self.compute_metrics(x, y, y_pred)  # or your own dict
 
-        When it is not overridden, ``fit`` runs torchseq's own step directly.
+        When neither it nor ``compute_loss`` / ``compute_metrics`` is overridden, ``fit``
+        runs torchseq's own step directly; with one of those overridden, this step goes
+        through them as Keras's does.
         """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        self._train_batch(x, *self._targets(y, sample_weight))
-        return self.get_metrics_result()
+        if not self._overrides_loss_or_metrics():
+            self._train_batch(x, *self._targets(y, sample_weight))
+            return self.get_metrics_result()
+        state = self._state("train_step")
+        y_pred = self(x, training=True)
+        self.zero_grad()
+        loss = self._compute_loss_of(x, y, y_pred, sample_weight, training=True)
+        self._track_loss(loss, x)
+        if state.parameters:
+            optimizer = state.optimizer
+            (optimizer.scale_loss(loss) if state.scales_loss else loss).backward()
+            optimizer.step()
+            if state.constrained:
+                self._apply_constraints()
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data: Any) -> dict[str, Any]:
         """One evaluation step on a batch (see :meth:`train_step`); override to customise
-        ``evaluate`` and validation."""
+        ``evaluate`` and validation. ``evaluate`` runs it under ``torch.no_grad``."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        self._test_batch(x, *self._targets(y, sample_weight))
-        return self.get_metrics_result()
+        if not self._overrides_loss_or_metrics():
+            self._test_batch(x, *self._targets(y, sample_weight))
+            return self.get_metrics_result()
+        y_pred = self(x, training=False)
+        loss = self._compute_loss_of(x, y, y_pred, sample_weight, training=False)
+        self._track_loss(loss, x)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
-        """The outputs for a batch ``(x,)``; override to customise ``predict``."""
+        """The outputs for a batch: ``predict`` gives ``x`` (``(x,)`` when ``x`` is a tuple
+        or list), ``predict_on_batch`` ``(x,)``; override to customise them."""
         x, _, _ = unpack_x_y_sample_weight(data)
         return self._predict_batch(x)
+
+    def _compute_loss_of(
+        self, x: Any, y: Any, y_pred: Any, sample_weight: Any, training: bool
+    ) -> torch.Tensor:
+        """``compute_loss``, also when yours predates its ``training`` argument (Keras 3.3)."""
+        if _takes_training(type(self).compute_loss):
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def _track_loss(self, loss: torch.Tensor, x: Any) -> None:
+        """The ``loss`` tracker's update by a default step, weighted by the batch size."""
+        state = self._compile_state
+        if state.loss is not None:
+            state.loss.trackers["loss"].update(loss, _batch_size(x))
 
     def compute_loss(
         self,
@@ -322,7 +385,9 @@ class Trainer:
         training: bool = True,
     ) -> torch.Tensor:
         """The total loss of a batch: the compiled loss(es) plus the losses the model added
-        during its last call (``add_loss``, regularizers), as Keras computes it."""
+        during its last call (``add_loss``, regularizers), as Keras computes it. A model of
+        several outputs also updates its per-output loss trackers (``a_loss``...) here, as
+        Keras's compiled loss does; the total's tracker is the step's to update."""
         state = self._state("compute_loss")
         added = self.losses
         if state.loss is None:
@@ -333,20 +398,54 @@ class Trainer:
                 )
             return functools.reduce(torch.add, added)
         targets, weights = self._targets(y, sample_weight)
-        total, _ = state.loss(targets, self._flat_outputs(y_pred), weights, added)
+        outputs = self._flat_outputs(y_pred)
+        total, values = state.loss(targets, outputs, weights, added)
+        if state.loss.multi and outputs:
+            trackers = list(state.loss.trackers.values())[1:]
+            for tracker, value in zip(trackers, values):
+                tracker.update(value, _batch_size(outputs))
         return total
+
+    # Keras 2's names, still common in custom steps (Keras 3 keeps them on TensorFlow only).
+    def compiled_loss(
+        self,
+        y: Any,
+        y_pred: Any,
+        sample_weight: Any = None,
+        regularization_losses: Any = None,
+    ) -> torch.Tensor:
+        """Keras 2's ``self.compiled_loss(y, y_pred, regularization_losses=self.losses)``:
+        :meth:`compute_loss`, whose total also updates the ``loss`` tracker as Keras 2's did.
+
+        ``regularization_losses`` is accepted; the model's own losses (``self.losses``) are
+        always included, as in :meth:`compute_loss`.
+        """
+        del regularization_losses  # compute_loss adds self.losses
+        total = self.compute_loss(None, y, y_pred, sample_weight)
+        if self._compile_state.loss is not None:
+            self._compile_state.loss.trackers["loss"].update(total, _batch_size(y_pred))
+        return total
+
+    @property
+    def compiled_metrics(self) -> _CompiledMetrics:
+        """Keras 2's ``self.compiled_metrics.update_state(y, y_pred, sample_weight)``: updates
+        the metrics given to ``compile`` (see :meth:`compute_metrics`)."""
+        return _CompiledMetrics(self)
 
     def compute_metrics(
         self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None
     ) -> dict[str, Any]:
         """Update the compiled metrics with a batch and return every metric's result (the
         loss trackers' included), as Keras's ``compute_metrics``."""
+        self._update_compiled_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _update_compiled_metrics(self, y: Any, y_pred: Any, sample_weight: Any) -> None:
         state = self._state("compute_metrics")
         targets, weights = self._targets(y, sample_weight)
         with torch.no_grad():
             predictions = [p.detach() for p in self._flat_outputs(y_pred)]
             state.metrics.update(targets, predictions, weights)
-        return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict[str, Any]:
         """Every metric's current result, by log name (Keras's ``get_metrics_result``)."""
@@ -526,10 +625,11 @@ class Trainer:
                 )
             except (TypeError, ValueError) as error:
                 raise type(error)(f"validation_data: {error}") from error
-        custom = type(self).train_step is not Trainer.train_step
+        custom = self._custom_train_step()
         self._prepare(adapter)
-        self._check_targets(adapter, class_weight)
-        if val_adapter is not None and type(self).test_step is Trainer.test_step:
+        if not custom:  # a step of yours may take other targets, or none
+            self._check_targets(adapter, class_weight)
+        if val_adapter is not None and not self._custom_test_step():
             self._check_validation(val_adapter)
         if state.loss is None and not custom:
             raise ValueError(
@@ -672,7 +772,8 @@ class Trainer:
             batch_size = _global_batch_size(batch_size, steps, group)
         adapter = self._adapter(x, y, sample_weight, batch_size, steps, False, None)
         self._prepare(adapter)
-        self._check_targets(adapter, None)
+        if not self._custom_test_step():
+            self._check_targets(adapter, None)
         if group is not None:
             self._share_chief_model(group, adapter)
             callbacks = group.chief_callbacks(callbacks)
@@ -704,14 +805,15 @@ class Trainer:
             adapter = distributed.ShardedAdapter(adapter, group, even=False)
         self._reset_metrics()
         groups = StepGroups(callback_list, "test", self.steps_per_execution)
-        custom = type(self).test_step is not Trainer.test_step
+        custom = self._custom_test_step()
         test = self._runner().test
         step_logs: list[Any] = [{}]
         batch_logs = LazyLogs(lambda: _plain_logs(step_logs[0]) if custom else self._logs())
         for step_index, (bx, by, bsw) in enumerate(adapter.batches(0)):
             groups.begin(step_index)
             if custom:
-                step_logs[0] = self.test_step(pack_x_y_sample_weight(bx, by, bsw))
+                with torch.no_grad():  # as Keras runs a test step
+                    step_logs[0] = self.test_step(pack_x_y_sample_weight(bx, by, bsw))
             else:
                 test(bx, *self._targets(by, bsw))
             groups.end(step_index, batch_logs.fresh)
@@ -795,7 +897,7 @@ class Trainer:
             steps=adapter.num_batches,
         )
         outputs = []
-        predict_step = self._predict_step_function()
+        predict_step = self._predict_step_function(pack_x_y_sample_weight)
         with training_mode(self, False), torch.no_grad():
             callback_list.on_predict_begin()
             groups = StepGroups(callback_list, "predict", self.steps_per_execution)
@@ -827,7 +929,9 @@ class Trainer:
         return_dict: bool = False,
     ) -> Any:
         """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
-        return self._on_batch(self._train_batch, True, x, y, sample_weight, class_weight, return_dict)
+        return self._on_batch(
+            self._train_batch, True, x, y, sample_weight, class_weight, return_dict
+        )
 
     def test_on_batch(
         self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
@@ -843,7 +947,7 @@ class Trainer:
         )
         bx, _, _ = adapter.peek()
         with training_mode(self, False), torch.no_grad():
-            return _concatenate_to_numpy([self._predict_step_function()(bx)])
+            return _concatenate_to_numpy([self._predict_step_function(_one_tuple)(bx)])
 
     def _on_batch(
         self,
@@ -860,10 +964,17 @@ class Trainer:
         self._state(caller)
         adapter = self._adapter(x, y, sample_weight, None, None, False, class_weight, whole=True)
         self._prepare(adapter)
-        self._check_targets(adapter, class_weight)
+        custom = self._custom_train_step() if training else self._custom_test_step()
+        if not custom:
+            self._check_targets(adapter, class_weight)
         self._reset_metrics()
         bx, by, bsw = adapter.peek()
         targets, weights = self._targets(by, bsw)
+        if custom:  # your train_step / test_step, as Keras's *_on_batch run them
+            data = pack_x_y_sample_weight(bx, by, bsw)
+            with training_mode(self, training), torch.set_grad_enabled(training):
+                logs = self.train_step(data) if training else self.test_step(data)
+            return self._result(_plain_logs(logs), return_dict)
         with (
             training_mode(self, training),
             fused_logits.one_hot_targets(self._compile_state.fused, targets),
@@ -872,11 +983,15 @@ class Trainer:
         return self._result(self._logs(), return_dict)
 
     def _result(self, logs: Mapping[str, Any], return_dict: bool) -> Any:
-        """``evaluate``'s return value: a dict, the loss alone, or ``[loss, *metrics]``."""
+        """``evaluate``'s return value: a dict, or a list (one value alone) in Keras's order:
+        the logs named in :attr:`metrics_names` in that order, then the others (a step of
+        yours may log other names) sorted by name."""
         values = pythonify_logs(logs)  # one device read for all values
         if return_dict:
             return values
-        ordered = [values[name] for name in self.metrics_names]
+        names = [name for name in self.metrics_names if name in values]
+        names += sorted(name for name in values if name not in names)
+        ordered = [values[name] for name in names]
         return ordered[0] if len(ordered) == 1 else ordered
 
     # Keras 2 names for the same single code paths, with seed 004's signatures.
@@ -1005,7 +1120,9 @@ class Trainer:
         shapes = [tuple(p.shape) for p in y_pred]
         state.output_shapes = shapes
         state.output_dtypes = [p.dtype for p in y_pred]
-        if state.loss is not None:
+        if state.loss is not None and not (
+            any(target is None for target in targets) and self._custom_train_step()
+        ):
             state.loss.check_targets(targets, shapes)
         if not state.metrics.built:
             state.metrics.build(targets, shapes)
@@ -1024,7 +1141,9 @@ class Trainer:
                 f"Model {self.name!r} has no trainable weights: fit() computes its losses and "
                 "metrics but changes nothing"
             )
-        if state.loss is None and state.regularized:  # compile(optimizer) and add_loss
+        overrides_loss = type(self).compute_loss is not Trainer.compute_loss
+        if state.loss is None and (state.regularized or overrides_loss):
+            # compile(optimizer) with add_loss, or a compute_loss of yours: the loss tracker
             state.loss = OutputLosses(None, None, state.output_names, added_losses_only=True)
             state.loss.to(device)
         state.ready = True
@@ -1138,6 +1257,12 @@ class Trainer:
         if state.loss is not None:
             logs.update({name: tracker.result() for name, tracker in state.loss.trackers.items()})
         logs.update({metric.log_name: metric.result() for _, _, metric in state.metrics.entries})
+        for metric in self._tracked_metrics():
+            result = metric.result()
+            if isinstance(result, Mapping):
+                logs.update(result)
+            else:
+                logs[metric.name] = result
         return dict(sorted(logs.items()))
 
     def _reset_metrics(self) -> None:
@@ -1396,7 +1521,8 @@ def _concatenate(batches: list[Any]) -> Any:
     if isinstance(first, dict):
         return {key: _concatenate([b[key] for b in batches]) for key in first}
     if isinstance(first, (list, tuple)):
-        return [_concatenate([b[i] for b in batches]) for i in range(len(first))]
+        joined = [_concatenate([b[i] for b in batches]) for i in range(len(first))]
+        return joined if isinstance(first, list) else tuple(joined)
     return first if len(batches) == 1 else torch.cat(batches)
 
 
@@ -1434,3 +1560,35 @@ def _capped(what: str, value: int | None, limit: int | None) -> int | None:
         warn_user(f"Limiting {what} to {limit}")
         return limit
     return value
+
+
+def _one_tuple(x: Any) -> tuple:
+    return (x,)
+
+
+def _log_name(metric: Any) -> str:
+    """A metric's name in the logs (a compiled metric's may carry its output's name)."""
+    return getattr(metric, "log_name", None) or metric.name
+
+
+@functools.cache
+def _takes_training(compute_loss: Callable[..., Any]) -> bool:
+    return "training" in inspect.signature(compute_loss).parameters
+
+
+class _CompiledMetrics:
+    """Keras 2's ``model.compiled_metrics``: the compiled metrics, updated together."""
+
+    def __init__(self, model: Trainer) -> None:
+        self._model = model
+
+    def update_state(self, y: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        self._model._update_compiled_metrics(y, y_pred, sample_weight)
+
+    def reset_state(self) -> None:
+        for _, _, metric in self._model._state("compiled_metrics").metrics.entries:
+            metric.reset_state()
+
+    def result(self) -> dict[str, Any]:
+        state = self._model._state("compiled_metrics")
+        return {metric.log_name: metric.result() for _, _, metric in state.metrics.entries}
