@@ -192,3 +192,40 @@ def test_keras_distribution_names_in_one_process():
         distribution.DataParallel(auto_shard_dataset=False)
     with pytest.raises(ValueError, match="device_type None, 'cpu', 'gpu' or 'cuda'"):
         distribution.list_devices("tpu")
+
+
+def _own_rows(sizes, rank):
+    """``rank``'s rows of batches of ``sizes`` split without padding (2 processes)."""
+    rows, offset = [], 0
+    for size in sizes:
+        first = -(-size // 2)
+        start, stop = (offset, offset + first) if rank == 0 else (offset + first, offset + size)
+        rows += range(start, stop)
+        offset += size
+    return rows
+
+
+def test_a_dataset_is_evaluated_and_predicted_from_each_rank_own_samples(ranks):
+    _, results, _ = ranks
+    x, y = train_worker.data()
+    single = train_worker.model()
+    figures = single.evaluate(x[:59], y[:59], batch_size=16, verbose=0, return_dict=True)
+    predictions = single.predict(x[:59], batch_size=16, verbose=0)
+    history = single.fit(
+        x, y, batch_size=16, epochs=1, shuffle=False, validation_data=(x[:21], y[:21]), verbose=0
+    )
+    for rank, result in enumerate(results):
+        ours = result["datasets"]
+        assert ours["evaluate"] == pytest.approx(figures, rel=1e-5)
+        np.testing.assert_allclose(ours["predict"], predictions, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(ours["val_loss"], history.history["val_loss"], rtol=1e-5)
+        for got, expected in zip(ours["weights"], single.get_weights()):
+            np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+        # Each pass loaded this rank's rows of every global batch of 16 and no others; the
+        # trainer peeks at the first global batch of evaluate's data beforehand.
+        loaded = ours["loaded"]
+        assert loaded["predict"] == _own_rows([16, 16, 16, 11], rank)
+        for name, sizes in (("evaluate", [16, 16, 16, 11]), ("validation", [16, 5])):
+            own = _own_rows(sizes, rank)
+            assert loaded[name][-len(own):] == own
+            assert set(loaded[name][: -len(own)]) <= set(range(16))

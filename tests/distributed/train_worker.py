@@ -54,6 +54,44 @@ def targets(y):
     return {"a": y, "b": (y[:, :1] > 0.5).astype("float32")}
 
 
+class CountingDataset(torch.utils.data.Dataset):
+    """``(x, y)`` samples of arrays, remembering which ones this process loaded."""
+
+    def __init__(self, x, y=None):
+        self.x, self.y, self.loaded = x, y, []
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, index):
+        self.loaded.append(index)
+        return self.x[index] if self.y is None else (self.x[index], self.y[index])
+
+
+def from_datasets(network, x, y):
+    """evaluate, predict and fit's validation on 59 samples of a Dataset (8 per process),
+    and the indices this rank loaded for each."""
+    evaluated_set, predicted_set = CountingDataset(x[:59], y[:59]), CountingDataset(x[:59])
+    figures = network.evaluate(evaluated_set, batch_size=8, verbose=0, return_dict=True)
+    predictions = network.predict(predicted_set, batch_size=8, verbose=0)
+    validation_set = CountingDataset(x[:21], y[:21])
+    validation = DataLoader(validation_set, batch_size=16)  # the loader's batches are global
+    history = network.fit(
+        x, y, batch_size=8, epochs=1, shuffle=False, validation_data=validation, verbose=0
+    )
+    return {
+        "evaluate": figures,
+        "predict": predictions.tolist(),
+        "val_loss": history.history["val_loss"],
+        "weights": [w.tolist() for w in network.get_weights()],
+        "loaded": {
+            "evaluate": evaluated_set.loaded,
+            "predict": predicted_set.loaded,
+            "validation": validation_set.loaded,
+        },
+    }
+
+
 def weights():
     return np.linspace(0.5, 2.0, 64, dtype=np.float32)
 
@@ -143,6 +181,8 @@ def main(out):
         "loader_weights": [w.tolist() for w in from_loader.get_weights()],
         "loaded": loaded,
     }
+
+    result["datasets"] = from_datasets(model(), x, y)
 
     shuffled = model()
     callbacks = [

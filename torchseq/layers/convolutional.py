@@ -231,7 +231,7 @@ class _BaseConv(_ConvGeometry):
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         x, padding = self._pad_input(_to_torch_layout(inputs, self._channels_last, self.rank))
-        kernel = self.kernel if self.rank > 1 else self.kernel.unsqueeze(2)
+        kernel = _torch_kernel(self.kernel, self.rank)
         outputs = self._torch_conv(
             x,
             kernel,
@@ -467,6 +467,20 @@ def _to_torch_layout(x: torch.Tensor, channels_last: bool, rank: int) -> torch.T
     if channels_last:
         x = x.permute(0, x.ndim - 1, *range(1, x.ndim - 1))
     return x
+
+
+def _torch_kernel(kernel: torch.Tensor, rank: int) -> torch.Tensor:
+    """A stored kernel as the torch op takes it (rank 1 gains a unit height axis).
+
+    The op's gradient for a kernel with a unit axis (one input channel, a 1x1 window) may
+    come back laid out channels-last, whose strides on that axis differ from the kernel's:
+    autograd keeps it, but ``DistributedDataParallel`` warns "Grad strides do not match
+    bucket view strides" at every fit. Passed through a flat view, the kernel gets its
+    gradient with its own strides, still without a copy.
+    """
+    if 1 in kernel.shape:
+        kernel = kernel.flatten().view(kernel.shape)
+    return kernel.unsqueeze(2) if rank == 1 else kernel
 
 
 def _activated(

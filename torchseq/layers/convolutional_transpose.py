@@ -31,6 +31,7 @@ from torchseq.layers.convolutional import (
     _int_tuple,
     _lift,
     _to_torch_layout,
+    _torch_kernel,
 )
 
 __all__ = [
@@ -136,7 +137,7 @@ class _BaseConvTranspose(_BaseConv):
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         x = _to_torch_layout(inputs, self._channels_last, self.rank)
-        kernel = self.kernel if self.rank > 1 else self.kernel.unsqueeze(2)
+        kernel = _torch_kernel(self.kernel, self.rank)
         outputs = self._torch_conv(
             x,
             kernel,

@@ -24,6 +24,7 @@ from torchseq.layers.convolutional import (
     _ConvGeometry,
     _positive_int,
     _to_torch_layout,
+    _torch_kernel,
 )
 from torchseq.layers.layer import InputSpec
 
@@ -236,7 +237,7 @@ class _BaseSeparableConv(_BaseDepthwiseConv):
         return self.filters
 
     def _pointwise(self, x: torch.Tensor) -> torch.Tensor:
-        kernel = self.pointwise_kernel if self.rank > 1 else self.pointwise_kernel.unsqueeze(2)
+        kernel = _torch_kernel(self.pointwise_kernel, self.rank)
         return self._torch_conv(x, kernel, self.bias)
 
     def get_config(self) -> dict[str, Any]:

@@ -200,10 +200,13 @@ class ShardedAdapter:
     def __init__(self, adapter: Any, context: Context, *, even: bool = True) -> None:
         self._context = context
         self._even = even
-        sampled = _distributed_loader(adapter, context) if even else None
+        self._sizes: list[int] = []  # the batches of the last pass, as every rank saw them
+        if even:
+            sampled = _distributed_loader(adapter, context)
+        else:
+            sampled = _shared_loader(adapter, context, self._sizes)
         self._sampled = sampled is not None
         self._adapter = adapter if sampled is None else sampled
-        self._sizes: list[int] = []  # the batches of the last pass, as every rank saw them
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._adapter, name)
@@ -215,10 +218,10 @@ class ShardedAdapter:
             return self._share(self._adapter.peek())
 
     def batches(self, epoch: int) -> Iterator[Any]:
-        if self._sampled:
+        if self._sampled:  # the sampler knows the batches (and self._sizes) already
             yield from self._adapter.batches(epoch)
             return
-        self._sizes = []
+        self._sizes.clear()
         iterator = self._adapter.batches(epoch)
         with _shared_rng(self._context.seed + epoch):
             first = next(iterator, None)  # the shuffle is drawn when the pass starts
@@ -320,14 +323,51 @@ def _distributed_loader(adapter: Any, context: Context) -> DataLoaderAdapter | N
         shuffle=shuffled,
         seed=context.seed,
     )
-    rebuilt = DataLoader(
+    rebuilt = _reloaded(
+        loader, batch_size=batch_size, sampler=sampler, drop_last=loader.drop_last
+    )
+    return adapter.with_loader(rebuilt)
+
+
+def _shared_loader(
+    adapter: Any, context: Context, sizes: list[int]
+) -> DataLoaderAdapter | None:
+    """``adapter`` loading only this rank's unequal share of every batch (see ``_bounds``),
+    the batch sizes written into ``sizes``; ``None`` unless its loader makes a plain
+    sequential pass over a map-style dataset of known length, for a whole pass (no
+    ``steps``), in which every rank has a share."""
+    if not isinstance(adapter, DataLoaderAdapter) or adapter._steps_per_epoch is not None:
+        return None
+    loader = adapter.loader
+    if (
+        isinstance(loader.dataset, IterableDataset)
+        or loader.batch_size is None
+        or type(loader.sampler) is not SequentialSampler
+        or adapter.num_samples is None
+        or adapter.num_samples < context.world_size
+    ):
+        return None
+    length, size = adapter.num_samples, loader.batch_size
+    sizes[:] = [min(size, length - start) for start in range(0, length, size)]
+    if loader.drop_last and sizes and sizes[-1] < size:
+        sizes.pop()
+    batches, offset = [], 0
+    for batch in sizes:
+        start, stop = _bounds(batch, context.rank, context.world_size)
+        if start < stop:
+            batches.append(list(range(offset + start, offset + stop)))
+        offset += batch
+    return adapter.with_loader(_reloaded(loader, batch_sampler=batches))
+
+
+def _reloaded(loader: DataLoader, **sampling: Any) -> DataLoader:
+    """A loader like ``loader`` (workers, collation, memory) sampling as ``sampling`` says."""
+    return DataLoader(
         loader.dataset,
-        batch_size=batch_size,
-        sampler=sampler,
+        **sampling,
         num_workers=loader.num_workers,
         collate_fn=loader.collate_fn,
         pin_memory=loader.pin_memory,
-        drop_last=loader.drop_last,
         timeout=loader.timeout,
         worker_init_fn=loader.worker_init_fn,
         multiprocessing_context=loader.multiprocessing_context,
@@ -337,7 +377,6 @@ def _distributed_loader(adapter: Any, context: Context) -> DataLoaderAdapter | N
         pin_memory_device=loader.pin_memory_device,
         **({"in_order": loader.in_order} if hasattr(loader, "in_order") else {}),  # torch 2.6
     )
-    return adapter.with_loader(rebuilt)
 
 
 @contextlib.contextmanager
