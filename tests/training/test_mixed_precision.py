@@ -462,3 +462,56 @@ def test_recurrent_layers_compute_in_the_policy_dtype_on_the_cpu(policy, name, o
     model.compile("adam", "mse")
     history = model.fit(x, np.zeros((4, model.output_shape[-1])), verbose=0, epochs=2)
     assert np.isfinite(history.history["loss"]).all()
+
+
+def test_loss_scaling_follows_the_layers_and_compile_can_decline_it(tmp_path):
+    mixed_precision.set_global_policy("mixed_float16")
+    inputs = torchseq.Input((8,))
+    model = torchseq.Model(inputs, torchseq.layers.Dense(3)(inputs))
+    model.compile("adam", "mse", auto_scale_loss=False)
+    assert type(model.optimizer).__name__ == "Adam"
+    # Keras writes the optimizer given to compile, and a Functional model keeps no policy of
+    # its own: loaded under "float32", Keras's model trains its float16 layers unscaled.
+    # Here the loss is scaled all the same, with the file's scale and steps.
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        keras_inputs = keras.Input((8,))
+        theirs = keras.Model(keras_inputs, keras.layers.Dense(3)(keras_inputs))
+    finally:
+        keras.config.set_dtype_policy("float32")
+    theirs.compile(keras.optimizers.Adam(0.01), "mse")
+    x, _ = data(16)
+    theirs.fit(x, np.zeros((16, 3)), verbose=0, epochs=2)
+    theirs.save(tmp_path / "theirs.keras")
+    mixed_precision.set_global_policy("float32")
+    loaded = torchseq.saving.load_model(tmp_path / "theirs.keras")
+    assert loaded.layers[-1].dtype_policy.name == "mixed_float16"
+    assert type(loaded.optimizer).__name__ == "LossScaleOptimizer"
+    assert int(loaded.optimizer.iterations) == int(theirs.optimizer.iterations) == 2
+    assert float(loaded.optimizer.dynamic_scale) == float(theirs.optimizer.dynamic_scale)
+
+
+def test_a_torch_optimizer_under_mixed_float16_saves_uncompiled(tmp_path):
+    mixed_precision.set_global_policy("mixed_float16")
+    model = classifier()
+    model.compile(torch.optim.SGD(model.parameters(), lr=0.1), "sparse_categorical_crossentropy")
+    assert type(model.optimizer).__name__ == "LossScaleOptimizer"
+    x, y = data(16)
+    model.fit(x, y, verbose=0)
+    with pytest.warns(UserWarning, match="saved uncompiled"):
+        model.save(tmp_path / "model.keras")
+    loaded = torchseq.saving.load_model(tmp_path / "model.keras")
+    assert not loaded.compiled
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_a_layers_policy_can_be_set_as_in_keras():
+    layer = torchseq.layers.Dense(2)
+    layer.dtype_policy = "mixed_bfloat16"
+    theirs = keras.layers.Dense(2)
+    theirs.dtype_policy = "mixed_bfloat16"
+    assert layer.compute_dtype == theirs.compute_dtype == "bfloat16"
+    assert layer.variable_dtype == theirs.variable_dtype == "float32"
+    assert layer(np.ones((1, 3), "float32")).dtype == torch.bfloat16
+    with pytest.raises(ValueError, match="received: 'mixed_float64'"):
+        layer.dtype_policy = "mixed_float64"

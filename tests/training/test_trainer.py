@@ -453,3 +453,32 @@ def test_several_weighted_metrics_on_a_single_output():
     probabilities = model.predict(x, verbose=0)
     hits = (probabilities.argmax(1) == y.argmax(1)).astype("float32")
     assert result["accuracy"] == pytest.approx((hits * weights).sum() / weights.sum(), rel=1e-5)
+
+
+def test_the_compile_attributes_keras_programs_read_and_set():
+    x, _, onehot = data(32)
+    model = mlp(torchseq)
+    theirs = mlp(keras)
+    for m in (model, theirs):
+        assert (m.loss, m.jit_compile, m.run_eagerly) == (None, False, False)
+    loss = torch.nn.CrossEntropyLoss()
+    model.compile("adam", loss)
+    assert model.loss is loss and "loss" not in dict(model.named_modules())
+    assert model.trainable_variables == model.trainable_weights
+    assert model.non_trainable_variables == model.non_trainable_weights == []
+    model.compile("adam", "categorical_crossentropy", jit_compile=True)
+    theirs.compile("adam", "categorical_crossentropy", jit_compile=True)
+    assert model.loss == theirs.loss == "categorical_crossentropy"
+    model.run_eagerly = True  # Keras's debugging switch overrides jit_compile
+    model.fit(x, onehot, verbose=0)
+    assert type(model._runner()).__name__ == "StepRunner"
+    model.run_eagerly = False
+    assert type(model._runner()).__name__ == "CompiledStepRunner"  # compiles when it runs
+    model.jit_compile = False
+    assert type(model._runner()).__name__ == "StepRunner"
+    assert model.get_compile_config()["jit_compile"] is False
+    with pytest.raises(TypeError, match="jit_compile must be True or False, received: 'yes'"):
+        model.jit_compile = "yes"
+    with pytest.warns(UserWarning, match="run_eagerly=True turns jit_compile=True off"):
+        model.compile("adam", "mse", jit_compile=True, run_eagerly=True)
+    assert (model.jit_compile, model.run_eagerly) == (False, True)

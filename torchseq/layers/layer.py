@@ -434,6 +434,16 @@ class Layer(LazyModuleMixin, nn.Module):
     def variables(self) -> list[torch.Tensor]:
         return self.weights
 
+    @property
+    def trainable_variables(self) -> list[torch.Tensor]:
+        """Keras's other name for :attr:`trainable_weights`."""
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list[torch.Tensor]:
+        """Keras's other name for :attr:`non_trainable_weights`."""
+        return self.non_trainable_weights
+
     def count_params(self) -> int:
         """The number of scalars in all weights."""
         if not self.built:
@@ -868,6 +878,11 @@ class Layer(LazyModuleMixin, nn.Module):
     @property
     def dtype_policy(self) -> dtype_policies.DTypePolicy:
         return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value: Any) -> None:
+        """A new policy, as Keras allows; weights already made keep their dtype."""
+        self._set_dtype_policy(value)
 
     def _set_dtype_policy(self, dtype: Any) -> None:
         """Resolve the ``dtype`` argument; ``None`` takes the global policy.

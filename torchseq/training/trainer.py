@@ -74,6 +74,7 @@ class Trainer:
     stop_training = False
     compiled = False
     steps_per_execution = 1
+    loss: Any = None  # what compile was given as the loss, as Keras keeps it
 
     # ------------------------------------------------------------------ compile
 
@@ -87,6 +88,7 @@ class Trainer:
         run_eagerly: bool = False,
         steps_per_execution: int = 1,
         jit_compile: Any = "auto",
+        auto_scale_loss: bool = True,
         sample_weight_mode: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -100,18 +102,22 @@ class Trainer:
             metrics: Metric names/objects/functions, per output as a list or dict.
             loss_weights: Scalars weighting each output's loss (list or dict).
             weighted_metrics: Metrics that take ``sample_weight`` / ``class_weight``.
-            run_eagerly: Accepted; the step always runs eagerly unless ``jit_compile``.
+            run_eagerly: ``True`` runs the steps eagerly even with ``jit_compile=True``
+                (they run eagerly unless ``jit_compile`` anyway).
             steps_per_execution: Batches per "execution": callbacks' batch hooks (and
                 so the progress bar) are called once per group of this many batches, with
                 the indices of the group's first and last batch, as Keras does on the JAX
                 and TensorFlow backends. Each batch is still its own optimizer step, so
                 weights and history do not depend on it. Keras refuses values above 1 on
                 the torch backend; torchseq accepts them. Defaults to 1.
-            jit_compile: ``True`` compiles the forward pass and loss with ``torch.compile``
-                (backward and the optimizer step stay eager); ``"auto"`` and ``False`` run
-                eagerly. A ``train_step`` / ``test_step`` / ``predict_step`` of yours runs
+            jit_compile: ``True`` compiles the whole training step (forward pass, loss,
+                backward and the optimizer's update) with ``torch.compile``; ``"auto"`` and
+                ``False`` run eagerly. A ``train_step`` / ``test_step`` / ``predict_step`` of yours runs
                 eagerly either way (Keras ``torch.compile``s it, and on torch its compiled
                 training step logs a loss of 0.0).
+            auto_scale_loss: Under the ``"mixed_float16"`` policy, wrap the optimizer in a
+                :class:`~torchseq.optimizers.LossScaleOptimizer` (dynamic loss scaling), as
+                Keras does. Defaults to ``True``.
             sample_weight_mode: ``None`` or ``"temporal"`` (Keras 2's switch for 2-D, per
                 time step, sample weights; they are accepted either way).
         """
@@ -128,11 +134,17 @@ class Trainer:
                 f"compile: steps_per_execution must be a positive int, received: "
                 f"{steps_per_execution!r}"
             )
+        if jit_compile is True and run_eagerly:
+            warn_user("compile: run_eagerly=True turns jit_compile=True off")
+            jit_compile = False
         output_names = self._training_output_names()
         optimizer = optimizers_module.get(optimizer)
-        if self.dtype_policy.name == "mixed_float16" and isinstance(
-            optimizer, torch.optim.Optimizer
-        ) and not isinstance(optimizer, optimizers_module.LossScaleOptimizer):
+        if (
+            auto_scale_loss
+            and isinstance(optimizer, torch.optim.Optimizer)
+            and not isinstance(optimizer, optimizers_module.LossScaleOptimizer)
+            and self._computes_in_float16()
+        ):
             optimizer = optimizers_module.LossScaleOptimizer(optimizer)  # as Keras does
         compiled_loss = OutputLosses(loss, loss_weights, output_names) if loss is not None else None
         compiled_metrics = OutputMetrics(
@@ -143,6 +155,9 @@ class Trainer:
         )
         self._compile_state = CompileState(
             arguments={
+                # Wrapped in its LossScaleOptimizer (Keras writes the optimizer given), so
+                # that Keras loads the loss scale with the rest of the optimizer's state.
+                "optimizer": optimizer,
                 "loss": loss,
                 "loss_weights": loss_weights,
                 "metrics": metrics,
@@ -158,10 +173,49 @@ class Trainer:
             jit_compile=jit_compile is True,
         )
         self.optimizer = optimizer
+        object.__setattr__(self, "loss", loss)  # a torch loss module is not a sublayer
         self.steps_per_execution = steps_per_execution
         self.compiled = True
         if self.built:
             self._attach_optimizer()
+
+    @property
+    def jit_compile(self) -> bool:
+        """Whether ``fit`` runs the compiled training step (see :meth:`compile`, and
+        :attr:`run_eagerly`); settable after ``compile``, as in Keras."""
+        return self.compiled and self._compile_state.arguments["jit_compile"] is True
+
+    @jit_compile.setter
+    def jit_compile(self, value: Any) -> None:
+        self._set_step_switch("jit_compile", value)
+
+    @property
+    def run_eagerly(self) -> bool:
+        """Keras's debugging switch: ``True`` runs the steps eagerly even when
+        ``jit_compile`` is on (they are ordinary Python otherwise too)."""
+        return self.compiled and self._compile_state.arguments["run_eagerly"]
+
+    @run_eagerly.setter
+    def run_eagerly(self, value: Any) -> None:
+        self._set_step_switch("run_eagerly", value)
+
+    def _set_step_switch(self, name: str, value: Any) -> None:
+        state = self._state(name)
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False, received: {value!r}")
+        state.arguments[name] = value
+        arguments = state.arguments
+        state.jit_compile = arguments["jit_compile"] is True and not arguments["run_eagerly"]
+        state.runner = None  # made again for the new setting
+
+    def _computes_in_float16(self) -> bool:
+        """Whether the model or one of its layers has the ``"mixed_float16"`` policy, so
+        training needs loss scaling (Keras looks at the model's policy alone, which a
+        loaded Functional model does not keep)."""
+        return any(
+            isinstance(module, Layer) and module.dtype_policy.name == "mixed_float16"
+            for module in self.modules()
+        )
 
     def get_compile_config(self) -> dict[str, Any] | None:
         """What ``compile`` was given, in Keras's serialized form (``None`` if not compiled).
@@ -174,15 +228,15 @@ class Trainer:
             return None
         from torchseq.saving.serialization_lib import serialize_keras_object
 
-        state = self._compile_state
-        optimizer = state.optimizer
-        if not isinstance(optimizer, optimizers_module.Optimizer):
-            return self._uncompiled_warning(f"the optimizer {optimizer!r} is not a torchseq one")
+        arguments = self._compile_state.arguments
+        optimizer = arguments["optimizer"]
+        inner = getattr(optimizer, "inner_optimizer", optimizer)
+        if not isinstance(inner, optimizers_module.Optimizer):
+            return self._uncompiled_warning(f"the optimizer {inner!r} is not a torchseq one")
         try:
-            arguments = serialize_keras_object(state.arguments)
+            return serialize_keras_object(arguments)
         except TypeError as error:
             return self._uncompiled_warning(str(error))
-        return {"optimizer": serialize_keras_object(optimizer), **arguments}
 
     def _uncompiled_warning(self, reason: str) -> None:
         warnings.warn(
