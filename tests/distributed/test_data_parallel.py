@@ -48,6 +48,56 @@ def test_two_processes_at_batch_8_train_as_one_at_batch_16(ranks):
             np.testing.assert_allclose(result["plain"]["history"][key], values, rtol=1e-5)
 
 
+@pytest.mark.parametrize("name", ["GuideStep", "OwnLoss"])
+def test_a_train_step_of_yours_trains_as_one_process_at_the_global_batch(ranks, name):
+    _, results, _ = ranks
+    x, y = train_worker.data()
+    single = train_worker.custom(getattr(train_worker, name))
+    history = single.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    figures = single.evaluate(x[:59], y[:59], batch_size=16, verbose=0)
+    for result in results:
+        ours = result["custom"][name]
+        for got, expected in zip(ours["weights"], single.get_weights()):
+            np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+        assert ours["history"].keys() == history.history.keys()
+        for key, values in history.history.items():  # the metrics' results are global
+            np.testing.assert_allclose(ours["history"][key], values, rtol=1e-5)
+        np.testing.assert_allclose(ours["evaluate"], figures, rtol=1e-5)
+        assert len(result["custom"]["torch_optim_warnings"]) == 1
+
+
+def test_the_averaging_hook_averages_each_update_once():
+    # What fit installs for a train_step of yours under torchrun, with a stand-in for the
+    # all-reduce: every torchseq optimizer's apply/step (a LossScaleOptimizer's included,
+    # before it decides to skip) averages once.
+    calls = []
+
+    def averager(gradients):
+        calls.append(len(gradients))
+        return [None if g is None else g * 0.5 for g in gradients]
+
+    for make in (
+        lambda: torchseq.optimizers.SGD(1.0),
+        lambda: torchseq.optimizers.LossScaleOptimizer(torchseq.optimizers.SGD(1.0), 1.0),
+    ):
+        for method in ("apply", "step"):
+            weight = torch.nn.Parameter(torch.ones(3))
+            optimizer = make()
+            optimizer.build([weight])
+            calls.clear()
+            torchseq.optimizers.Optimizer._gradient_averager = averager
+            try:
+                if method == "apply":
+                    optimizer.apply([torch.full((3,), 2.0)], [weight])
+                else:
+                    weight.grad = torch.full((3,), 2.0)
+                    optimizer.step()
+            finally:
+                torchseq.optimizers.Optimizer._gradient_averager = None
+            assert calls == [1], (type(optimizer).__name__, method)
+            torch.testing.assert_close(weight.detach(), torch.zeros(3))  # 1 - 1.0 * (2 / 2)
+
+
 def test_jit_compile_averages_the_compiled_gradients_over_the_ranks(ranks):
     _, results, _ = ranks
     x, y = train_worker.data()

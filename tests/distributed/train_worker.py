@@ -50,6 +50,43 @@ def two_outputs():
     return network
 
 
+class GuideStep(keras.Model):
+    """The train_step of keras.io's "Customizing what happens in fit() with PyTorch"."""
+
+    def train_step(self, data):
+        x, y = data
+        self.zero_grad()
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(y=y, y_pred=y_pred)
+        loss.backward()
+        trainable_weights = list(self.trainable_weights)
+        gradients = [v.value.grad for v in trainable_weights]
+        with torch.no_grad():
+            self.optimizer.apply(gradients, trainable_weights)
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
+            else:
+                metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+
+class OwnLoss(keras.Model):
+    """Keras's default step through a compute_loss of the user's."""
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        return keras.ops.mean(keras.ops.abs(y - y_pred))
+
+
+def custom(cls):
+    keras.utils.set_random_seed(1)
+    inputs = keras.Input((6,))
+    outputs = keras.layers.Dense(2)(keras.layers.Dense(8, activation="tanh")(inputs))
+    network = cls(inputs, outputs)
+    network.compile(keras.optimizers.SGD(0.1), "mse", metrics=["mae"])
+    return network
+
+
 def targets(y):
     return {"a": y, "b": (y[:, :1] > 0.5).astype("float32")}
 
@@ -183,6 +220,24 @@ def main(out):
     }
 
     result["datasets"] = from_datasets(model(), x, y)
+
+    result["custom"] = {}
+    for cls in (GuideStep, OwnLoss):  # steps of the user's: the optimizer averages
+        network = custom(cls)
+        history = network.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        result["custom"][cls.__name__] = {
+            "history": history.history,
+            "weights": [w.tolist() for w in network.get_weights()],
+            "evaluate": network.evaluate(x[:59], y[:59], batch_size=8, verbose=0),
+        }
+    network = custom(OwnLoss)
+    network.compile(torch.optim.SGD(network.parameters(), lr=0.1), "mse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        network.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    result["custom"]["torch_optim_warnings"] = [
+        str(w.message) for w in caught if "does not average" in str(w.message)
+    ]
 
     shuffled = model()
     callbacks = [

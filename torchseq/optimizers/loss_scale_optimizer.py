@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from torchseq import config
-from torchseq.optimizers.optimizer import Optimizer
+from torchseq.optimizers.optimizer import Optimizer, averaged_already
 
 __all__ = ["LossScaleOptimizer"]
 
@@ -134,8 +134,13 @@ class LossScaleOptimizer(Optimizer):
             with torch.enable_grad():
                 loss = closure()
         params = [p for group in self.param_groups for p in group["params"] if p.grad is not None]
+        if Optimizer._gradient_averager is not None:  # before the ranks decide to skip
+            averaged = Optimizer._gradient_averager([p.grad for p in params])
+            for param, gradient in zip(params, averaged):
+                param.grad = gradient
         if self._unscale([p.grad for p in params]):
-            self.inner_optimizer.step()
+            with averaged_already():
+                self.inner_optimizer.step()
         return loss
 
     @torch.no_grad()
@@ -147,7 +152,11 @@ class LossScaleOptimizer(Optimizer):
             self.build(trainable_variables)
         pairs = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
         unscaled = [g.clone() for g, _ in pairs]
-        if self._unscale(unscaled):
+        if Optimizer._gradient_averager is not None:  # before the ranks decide to skip
+            unscaled = Optimizer._gradient_averager(unscaled)
+        if not self._unscale(unscaled):
+            return
+        with averaged_already():
             if isinstance(self.inner_optimizer, Optimizer):
                 self.inner_optimizer.apply(unscaled, [v for _, v in pairs])
             else:

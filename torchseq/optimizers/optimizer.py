@@ -18,8 +18,9 @@ the whole state to and from Keras's ``optimizer.variables`` (a ``.keras`` file's
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -88,6 +89,11 @@ class Optimizer(torch.optim.Optimizer):
     Other hyperparameters are read at each step, but slots are created once, so a
     zero/non-zero switch (e.g. of SGD's ``momentum``) after building is not supported.
     """
+
+    # Set while fit runs a train_step of the user's data-parallel (see
+    # training/distributed.averaging_your_updates): apply and step first average the
+    # gradients over the processes with it.
+    _gradient_averager: Callable[[list], list] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -299,7 +305,10 @@ class Optimizer(torch.optim.Optimizer):
             (group, [p for p in group["params"] if p.grad is not None])
             for group in self.param_groups
         ]
-        self._apply([(group, params, [p.grad for p in params]) for group, params in pairs])
+        batch = [(group, params, [p.grad for p in params]) for group, params in pairs]
+        if Optimizer._gradient_averager is not None:
+            batch = _averaged(batch)
+        self._apply(batch)
         return loss
 
     def _check_built(self, what: str) -> None:
@@ -333,6 +342,8 @@ class Optimizer(torch.optim.Optimizer):
         for group in self.param_groups:
             params = [p for p in group["params"] if id(p) in given]
             batch.append((group, params, [given[id(p)] for p in params]))
+        if Optimizer._gradient_averager is not None:
+            batch = _averaged(batch)
         self._apply(batch)
 
     def _apply(self, batch: _Batch) -> None:
@@ -834,3 +845,21 @@ def _same_parameters(current: list[dict[str, Any]], new: list[dict[str, Any]]) -
         old.get(key) == group[key] for old, group in zip(current, new) for key in group
         if key != "params"
     )
+
+
+def _averaged(batch: _Batch) -> _Batch:
+    """``batch`` with its gradients averaged by ``Optimizer._gradient_averager``."""
+    averaged = iter(Optimizer._gradient_averager([g for _, _, grads in batch for g in grads]))
+    return [(group, params, [next(averaged) for _ in grads]) for group, params, grads in batch]
+
+
+@contextlib.contextmanager
+def averaged_already() -> Iterator[None]:
+    """Turns the gradient averaging off inside (a wrapper that averaged its gradients
+    hands them on to its inner optimizer)."""
+    averager = Optimizer._gradient_averager
+    Optimizer._gradient_averager = None
+    try:
+        yield
+    finally:
+        Optimizer._gradient_averager = averager

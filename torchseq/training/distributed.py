@@ -21,6 +21,11 @@ trains data-parallel:
   callbacks that write files run on rank 0 only, and every rank waits for them at the end
   of each epoch.
 
+A ``train_step`` of the user's (or the default one through their ``compute_loss``) calls
+the model itself, not its ``DistributedDataParallel`` wrapper: while it runs, every torchseq
+optimizer averages the gradients it is given over the processes before updating, and the
+epoch's logs that are metric results are summed over the ranks as above.
+
 ``evaluate``, ``predict`` and validation in ``fit`` start from rank 0's weights and buffers
 (BatchNormalization statistics) and split the data without padding: each rank takes an
 unequal share of every batch (the first ``size % N`` ranks one sample more), so no sample
@@ -51,6 +56,7 @@ from torch.utils.data import (
 )
 
 from torchseq import callbacks as callbacks_module
+from torchseq.optimizers.optimizer import Optimizer
 from torchseq.training.data_sources import DataLoaderAdapter
 from torchseq.utils import tree
 
@@ -377,6 +383,38 @@ def _reloaded(loader: DataLoader, **sampling: Any) -> DataLoader:
         pin_memory_device=loader.pin_memory_device,
         **({"in_order": loader.in_order} if hasattr(loader, "in_order") else {}),  # torch 2.6
     )
+
+
+def averaged_gradients(gradients: list[torch.Tensor | None]) -> list[torch.Tensor | None]:
+    """The gradients' mean over the processes of the default group (``None`` entries stay
+    ``None``), with one all-reduce per dtype, as DDP reduces its buckets."""
+    averaged = list(gradients)
+    world = dist.get_world_size()
+    present = [i for i, g in enumerate(gradients) if g is not None]
+    # dtypes in order of appearance: every rank must all-reduce them in the same order
+    for dtype in dict.fromkeys(gradients[i].dtype for i in present):
+        places = [i for i in present if gradients[i].dtype == dtype]
+        flat = torch.cat([gradients[i].reshape(-1) for i in places])
+        dist.all_reduce(flat)
+        flat /= world
+        for i, part in zip(places, flat.split([gradients[i].numel() for i in places])):
+            averaged[i] = part.view_as(gradients[i])
+    return averaged
+
+
+@contextlib.contextmanager
+def averaging_your_updates(active: bool) -> Iterator[None]:
+    """While ``fit`` runs a ``train_step`` of the user's data-parallel: the step calls the
+    model itself rather than its ``DistributedDataParallel`` wrapper, so every torchseq
+    optimizer averages the gradients it is given over the processes before updating."""
+    if not active:
+        yield
+        return
+    Optimizer._gradient_averager = averaged_gradients
+    try:
+        yield
+    finally:
+        Optimizer._gradient_averager = None
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from torchseq.optimizers.optimizer import Optimizer
-from torchseq.training import fused_logits
+from torchseq.training import distributed, fused_logits
 from torchseq.utils import tree
 from torchseq.utils.user_warnings import warn_user
 
@@ -274,7 +274,7 @@ class CompiledStepRunner(StepRunner):
             except Exception as error:
                 raise _GraphFailure from error
             if self._distributed:
-                gradients = _averaged_over_processes(list(gradients))
+                gradients = distributed.averaged_gradients(list(gradients))
             if hasattr(optimizer, "apply"):
                 optimizer.apply(gradients, weights)
             else:  # a torch.optim optimizer reads .grad
@@ -324,22 +324,6 @@ def make_runner(model: Any, state: Any, module: Any = None) -> StepRunner:
             return CompiledStepRunner(model, state, module, float32_outputs=float32_outputs)
         warn_user("jit_compile=True with loss scaling (mixed_float16) runs the step eagerly")
     return StepRunner(model, state, module, float32_outputs=float32_outputs)
-
-
-def _averaged_over_processes(gradients: list[torch.Tensor]) -> list[torch.Tensor]:
-    """The gradients' mean over the processes of the default group, with one all-reduce
-    per dtype (as DDP reduces its buckets)."""
-    averaged: list[Any] = [None] * len(gradients)
-    world = torch.distributed.get_world_size()
-    for dtype in {g.dtype for g in gradients}:
-        places = [i for i, g in enumerate(gradients) if g.dtype == dtype]
-        flat = torch.cat([gradients[i].reshape(-1) for i in places])
-        torch.distributed.all_reduce(flat)
-        flat /= world
-        parts = flat.split([gradients[i].numel() for i in places])
-        for i, part in zip(places, parts):
-            averaged[i] = part.view_as(gradients[i])
-    return averaged
 
 
 def _traces_update(optimizer: Any, parameters: list[torch.Tensor]) -> bool:

@@ -560,10 +560,21 @@ class Trainer:
         self.stop_training = False
         logs: dict[str, Any] = {}
         fused = self._compile_state.fused
+        if (
+            run.group is not None
+            and run.train_step is not None
+            and not isinstance(self._compile_state.optimizer, optimizers_module.Optimizer)
+        ):
+            warn_user(
+                "fit under torchrun: your train_step's torch.optim optimizer does not average "
+                "the gradients over the processes, so their weights drift apart; compile with "
+                "a torchseq optimizer, which does"
+            )
         with (
             training_mode(self, True),
             deferred_interrupt() as interrupted,
             fused_logits.one_hot_targets(fused, run.targets),
+            distributed.averaging_your_updates(run.group is not None and run.train_step is not None),
         ):
             callback_list.on_train_begin()
             # BackupAndRestore may resume an interrupted run from a later epoch.
@@ -752,9 +763,24 @@ class Trainer:
         groups.close(batch_logs.fresh)
         if self._ran_out(run, step_index + 1) and step_index < 0:
             return None  # no step ran: nothing to log (not a loss of 0.0)
-        if run.group is not None and custom_step is None:
+        if run.group is None:
+            return dict(batch_logs.fresh())
+        if custom_step is None:
             return run.group.global_logs(self)
-        return dict(batch_logs.fresh())
+        return self._global_step_logs(dict(batch_logs.fresh()), run.group)
+
+    def _global_step_logs(
+        self, logs: dict[str, Any], group: distributed.Context
+    ) -> dict[str, Any]:
+        """A ``train_step`` of yours' epoch logs under torchrun: each value that is one of
+        the model's metric results (``{m.name: m.result() for m in self.metrics}``) becomes
+        that metric's result over every process's batches; other values stay this rank's."""
+        local = self._logs()
+        every = group.global_logs(self)
+        for key, value in logs.items():
+            if key in every and _same_value(value, local.get(key)):
+                logs[key] = every[key]
+        return logs
 
     def _ran_out(self, run: _FitRun, steps: int) -> bool:
         """Whether a generator ran out before the epoch's steps; if so, warn and stop, as
@@ -882,12 +908,9 @@ class Trainer:
 
     def _shards_evaluation(self, group: distributed.Context | None) -> bool:
         """Whether evaluation splits the data over ``group``: not for a stateful model
-        (its batches chain) nor a ``test_step`` of the user's (whose logs cannot be summed)."""
-        return (
-            group is not None
-            and type(self).test_step is Trainer.test_step
-            and stateful_layer(self) is None
-        )
+        (its batches chain) nor a ``test_step`` of the user's, or the default one through a
+        ``compute_loss`` / ``compute_metrics`` of theirs (whose logs cannot be summed)."""
+        return group is not None and not self._custom_test_step() and stateful_layer(self) is None
 
     def _share_chief_model(self, group: distributed.Context, adapter: Any) -> None:
         """Rank 0's weights and buffers in every rank's model (built first on a batch of
@@ -1605,6 +1628,16 @@ def _plain_logs(logs: Any) -> dict[str, Any]:
         else:
             flat[key] = value
     return flat
+
+
+def _same_value(value: Any, other: Any) -> bool:
+    """Whether two logged values (tensors or numbers) are equal."""
+    if other is None:
+        return False
+    try:
+        return bool(torch.as_tensor(value).double().cpu() == torch.as_tensor(other).double().cpu())
+    except (TypeError, ValueError, RuntimeError):  # not one number
+        return False
 
 
 def _capped(what: str, value: int | None, limit: int | None) -> int | None:
