@@ -9,8 +9,11 @@ targets once) and the epoch ends (which log) may read.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
+import torch
 
 import torchseq as keras
 from tests.metrics import no_host_sync
@@ -18,12 +21,23 @@ from tests.metrics import no_host_sync
 _SAMPLES, _BATCH = 48, 16
 
 
+@contextlib.contextmanager
+def _no_cuda_sync():
+    """On a GPU, torch itself raises at any operation that waits for the device."""
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        yield
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+
+
 class _NoHostReads(keras.callbacks.Callback):
     """Refuses host reads through each epoch's batches, from the second step of training
     on (the epoch ends, which log, may read)."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse=no_host_sync) -> None:
         super().__init__()
+        self._refuse = refuse
         self._guard = None
         self._steps = 0
         self.guarded_steps = 0
@@ -33,7 +47,7 @@ class _NoHostReads(keras.callbacks.Callback):
 
     def on_train_batch_begin(self, batch, logs=None):
         if self._steps > 0 and self._guard is None:
-            self._guard = no_host_sync()
+            self._guard = self._refuse()
             self._guard.__enter__()
 
     def on_train_batch_end(self, batch, logs=None):
@@ -165,3 +179,24 @@ def test_evaluate_and_predict_batches_read_nothing_back_to_the_host():
     guard = _NoHostReadsBetweenBatches(batches)
     assert model.predict(x, batch_size=_BATCH, verbose=0, callbacks=[guard]).shape == (_SAMPLES, 1)
     assert guard.guarded == batches - 1
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize(
+    ("make", "options"),
+    [(_mlp, {}), (_lstm, {}), (_mlp, {"jit_compile": True}), (_convnet, {"policy": "mixed_bfloat16"})],
+    ids=["mlp", "lstm", "mlp-jit", "convnet-bfloat16"],
+)
+def test_training_steps_on_cuda_never_wait_for_the_device(make, options):
+    policy = options.pop("policy", None)
+    if policy is not None:
+        keras.mixed_precision.set_global_policy(policy)
+    try:
+        model, optimizer, loss, metrics, x, y = make()
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    model.to("cuda")
+    model.compile(optimizer, loss, metrics=metrics, **options)
+    guard = _NoHostReads(_no_cuda_sync)
+    model.fit(x, y, batch_size=_BATCH, epochs=2, verbose=0, callbacks=[guard])
+    assert guard.guarded_steps == 2 * _SAMPLES // _BATCH - 1
