@@ -279,3 +279,55 @@ def test_a_dataset_is_evaluated_and_predicted_from_each_rank_own_samples(ranks):
             own = _own_rows(sizes, rank)
             assert loaded[name][-len(own):] == own
             assert set(loaded[name][: -len(own)]) <= set(range(16))
+
+
+def _assert_typed(ours, expected):
+    """``ours`` (``train_worker.typed``) holds ``expected``'s arrays exactly, dtypes too."""
+    if isinstance(expected, dict):
+        assert list(ours) == list(expected)
+        for key, value in expected.items():
+            _assert_typed(ours[key], value)
+    elif isinstance(expected, (list, tuple)):
+        assert len(ours) == len(expected)
+        for got, value in zip(ours, expected):
+            _assert_typed(got, value)
+    else:
+        assert ours["dtype"] == str(expected.dtype)
+        np.testing.assert_allclose(np.asarray(ours["values"]), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_predictions_are_gathered_as_tensors_in_input_order_with_their_dtypes(ranks):
+    _, results, _ = ranks
+    x, _ = train_worker.data()
+    two = _with_weights(train_worker.two_outputs, results[0]["two_outputs"]["weights"])
+    labeller = _with_weights(
+        lambda: train_worker.custom(train_worker.Labeller),
+        results[0]["gathered"]["labeller_weights"],
+    )
+    expected = {
+        "dict": two.predict(x[:17], batch_size=8, verbose=0),
+        "labels59": labeller.predict(x[:59], batch_size=8, verbose=0),
+        "labels17": labeller.predict(x[:17], batch_size=8, verbose=0),
+        "labels1": labeller.predict(x[:1], batch_size=8, verbose=0),
+    }
+    assert [str(a.dtype) for a in expected["labels59"]] == ["int64", "bool", "float32"]
+    for result in results:
+        for name, reference in expected.items():
+            _assert_typed(result["gathered"][name], reference)
+        # Per predict: one exchange of shapes and dtypes (no array pickled), then the
+        # predictions' bytes in one all_gather.
+        assert result["gathered"]["calls"] == [
+            ["all_gather_object", False], ["all_gather", "torch.uint8"]
+        ] * 4
+
+
+def test_arrays_of_python_objects_are_gathered_pickled(ranks):
+    _, results, _ = ranks
+    x, _ = train_worker.data()
+    for result in results:
+        assert result["gathered"]["objects"] == {
+            "names": [f"{v:.4f}" for v in x[:17, 0]], "dtype": "object"
+        }
+        assert result["gathered"]["object_calls"] == [
+            ["all_gather_object", False], ["all_gather_object", True]
+        ]

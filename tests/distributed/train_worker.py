@@ -172,6 +172,81 @@ def batch_sizes(network, sizes):
         hook.remove()
 
 
+class Labeller(keras.Model):
+    """A predict_step of the user's giving integer and boolean outputs besides the scores."""
+
+    def predict_step(self, data):
+        scores = self(data, training=False)
+        return keras.ops.argmax(scores, axis=-1), scores > 0.0, scores
+
+
+def typed(values):
+    """Predictions with their dtypes (which JSON would lose)."""
+    if isinstance(values, dict):
+        return {key: typed(value) for key, value in values.items()}
+    if isinstance(values, (list, tuple)):
+        return [typed(value) for value in values]
+    return {"values": values.tolist(), "dtype": str(values.dtype)}
+
+
+def holds_array(value):
+    if isinstance(value, np.ndarray):
+        return True
+    if isinstance(value, dict):
+        value = list(value.values())
+    return isinstance(value, (list, tuple)) and any(holds_array(item) for item in value)
+
+
+@contextlib.contextmanager
+def collectives(calls):
+    """Note every all_gather_object (and whether it pickled an array) and all_gather."""
+    dist = torch.distributed
+    all_gather_object, all_gather = dist.all_gather_object, dist.all_gather
+
+    def counted_object(gathered, value, *args, **kwargs):
+        calls.append(["all_gather_object", holds_array(value)])
+        return all_gather_object(gathered, value, *args, **kwargs)
+
+    def counted(gathered, tensor, *args, **kwargs):
+        calls.append(["all_gather", str(tensor.dtype)])
+        return all_gather(gathered, tensor, *args, **kwargs)
+
+    dist.all_gather_object, dist.all_gather = counted_object, counted
+    try:
+        yield
+    finally:
+        dist.all_gather_object, dist.all_gather = all_gather_object, all_gather
+
+
+def gathered(two, x):
+    """predict's outputs of a dict model and of a predict_step giving int64 and bool arrays
+    (59 samples: shares 6 and 5 of the last batch; 17: rank 1 has none of it; 1: none at
+    all for rank 1), the collectives they ran, and ShardedAdapter.gather of arrays of
+    Python objects."""
+    from torchseq.training import distributed
+    from torchseq.training.data import make_adapter
+
+    labeller = custom(Labeller)
+    result = {"labeller_weights": [w.tolist() for w in labeller.get_weights()]}
+    calls = []
+    with collectives(calls):
+        result["dict"] = typed(two.predict(x[:17], batch_size=8, verbose=0))
+        for n in (59, 17, 1):  # 1: rank 1 has no rows at all
+            result[f"labels{n}"] = typed(labeller.predict(x[:n], batch_size=8, verbose=0))
+    result["calls"], calls = calls, []
+    sharded = distributed.ShardedAdapter(
+        make_adapter(x[:17], batch_size=16, shuffle=False), distributed.context(), even=False
+    )
+    rows = [bx.numpy() for bx, _, _ in sharded.batches(0)]
+    with collectives(calls):
+        names = sharded.gather(
+            {"names": np.array([f"{v:.4f}" for v in np.concatenate(rows)[:, 0]], dtype=object)}
+        )
+    result["objects"] = {"names": names["names"].tolist(), "dtype": str(names["names"].dtype)}
+    result["object_calls"] = calls
+    return result
+
+
 def main(out):
     keras.distribution.set_distribution(keras.distribution.DataParallel())  # optional
     x, y = data()
@@ -196,6 +271,8 @@ def main(out):
         "evaluate": evaluated(two, x, targets(x[:, :2])),
         "predict": predicted(two, x),
     }
+
+    result["gathered"] = gathered(two, x)
 
     # A torch Dataset and a DataLoader: each rank loads its own batches of 8.
     from_dataset = model()

@@ -30,9 +30,10 @@ epoch's logs that are metric results are summed over the ranks as above.
 (BatchNormalization statistics) and split the data without padding: each rank takes an
 unequal share of every batch (the first ``size % N`` ranks one sample more), so no sample
 counts twice. ``evaluate`` sums the metric states of all ranks, so every rank returns the
-figures one process computes on all the data; ``predict`` gathers every rank's outputs, so
-every rank returns every prediction in input order. A stateful model, or a ``test_step`` of
-the user's (whose logs cannot be summed), evaluates the whole data on every rank instead.
+figures one process computes on all the data; ``predict`` gathers every rank's outputs (as
+bytes, in one ``all_gather``), so every rank returns every prediction in input order. A
+stateful model, or a ``test_step`` of the user's (whose logs cannot be summed), evaluates
+the whole data on every rank instead.
 """
 
 from __future__ import annotations
@@ -112,6 +113,15 @@ class Context:
         gathered: list[Any] = [None] * self.world_size
         dist.all_gather_object(gathered, value)
         return gathered
+
+    def all_gather_bytes(self, data: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+        """Every rank's ``data`` (``sizes[rank]`` bytes, ``uint8``), in rank order: one
+        ``all_gather`` on this rank's device of buffers padded to the longest."""
+        padded = torch.zeros(max(*sizes, 1), dtype=torch.uint8, device=self.device)
+        padded[: data.size].copy_(torch.from_numpy(data))
+        gathered = [torch.empty_like(padded) for _ in range(self.world_size)]
+        dist.all_gather(gathered, padded)
+        return [part[:size].cpu().numpy() for part, size in zip(gathered, sizes)]
 
     def broadcast_object(self, value: Any) -> Any:
         """Rank 0's ``value`` on every rank."""
@@ -241,19 +251,54 @@ class ShardedAdapter:
     def gather(self, outputs: Any) -> Any:
         """Every rank's predictions of the last pass, in input order (``None`` if none).
 
+        The ranks first exchange their outputs' structure and each array's shape and dtype;
+        the arrays then travel as bytes, in one ``all_gather`` on the group's device. Arrays
+        of Python objects, or arrays whose dtype or sample shape differs between the ranks,
+        are pickled whole instead (and joined as ``np.concatenate`` joins them).
+
         Args:
-            outputs: This rank's predictions, numpy arrays (or a list or dict of them)
-                concatenated along the batch axis, or ``None`` when it had no rows.
+            outputs: This rank's predictions, numpy arrays (or a list, tuple or dict of
+                them) concatenated along the batch axis, or ``None`` when it had no rows.
         """
-        every = self._context.all_gather_object(outputs)
-        ranks = [rank for rank, value in enumerate(every) if value is not None]
+        layouts = self._context.all_gather_object(_layout(outputs))
+        ranks = [rank for rank, layout in enumerate(layouts) if layout is not None]
         if not ranks:
             return None
+        if _packable([layouts[rank][1] for rank in ranks]):
+            every = self._gather_packed(outputs, [layout and layout[1] for layout in layouts])
+        else:
+            every = [tree.flatten(value) for value in self._context.all_gather_object(outputs)]
         positions = np.concatenate([self._rows(rank) for rank in ranks])
         order = np.argsort(positions, kind="stable")
-        columns = zip(*(tree.flatten(every[rank]) for rank in ranks))
+        columns = zip(*(every[rank] for rank in ranks))
         leaves = iter([np.concatenate(column)[order] for column in columns])
-        return tree.map_structure(lambda _: next(leaves), every[ranks[0]])
+        return tree.map_structure(lambda _: next(leaves), layouts[ranks[0]][0])
+
+    def _gather_packed(
+        self, outputs: Any, layouts: list[list[tuple[tuple[int, ...], np.dtype]] | None]
+    ) -> list[list[np.ndarray] | None]:
+        """Every rank's output arrays (``None`` for a rank without), through their bytes."""
+        sizes = [
+            sum(int(np.prod(shape)) * dtype.itemsize for shape, dtype in layout or [])
+            for layout in layouts
+        ]
+        own = [] if outputs is None else tree.flatten(outputs)
+        data = np.concatenate(
+            [np.ascontiguousarray(leaf).reshape(-1).view(np.uint8) for leaf in own]
+            or [np.zeros(0, dtype=np.uint8)]
+        )
+        every: list[list[np.ndarray] | None] = []
+        for layout, received in zip(layouts, self._context.all_gather_bytes(data, sizes)):
+            if layout is None:
+                every.append(None)
+                continue
+            arrays, offset = [], 0
+            for shape, dtype in layout:
+                size = int(np.prod(shape)) * dtype.itemsize
+                arrays.append(received[offset : offset + size].view(dtype).reshape(shape))
+                offset += size
+            every.append(arrays)
+        return every
 
     def _rows(self, rank: int) -> np.ndarray:
         """The input positions of ``rank``'s rows in the last pass, in the order it ran them."""
@@ -288,6 +333,33 @@ class ShardedAdapter:
             return t[index]
 
         return tree.map_structure(take, batch)
+
+
+def _layout(outputs: Any) -> tuple[Any, list[tuple[tuple[int, ...], np.dtype] | None]] | None:
+    """What a rank tells the others before gathering ``outputs``: their structure (leaves
+    ``None``) and each leaf's shape and dtype (``None`` for a leaf that is no array of plain
+    values, which then goes pickled); ``None`` for no outputs."""
+    if outputs is None:
+        return None
+    leaves = [
+        (leaf.shape, leaf.dtype)
+        if isinstance(leaf, np.ndarray) and leaf.ndim and not leaf.dtype.hasobject
+        else None
+        for leaf in tree.flatten(outputs)
+    ]
+    return tree.map_structure(lambda _: None, outputs), leaves
+
+
+def _packable(layouts: list[list[tuple[tuple[int, ...], np.dtype] | None]]) -> bool:
+    """Whether the ranks' leaves (``_layout``) can travel as bytes: all arrays of plain
+    values, and each alike on every rank in dtype and sample shape."""
+    if any(leaf is None for layout in layouts for leaf in layout):
+        return False
+    if len({len(layout) for layout in layouts}) > 1:
+        return False
+    return all(
+        len({(dtype, shape[1:]) for shape, dtype in leaves}) == 1 for leaves in zip(*layouts)
+    )
 
 
 def _bounds(size: int, rank: int, world: int) -> tuple[int, int]:
