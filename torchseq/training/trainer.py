@@ -560,10 +560,9 @@ class Trainer:
         self.stop_training = False
         logs: dict[str, Any] = {}
         fused = self._compile_state.fused
-        if (
-            run.group is not None
-            and run.train_step is not None
-            and not isinstance(self._compile_state.optimizer, optimizers_module.Optimizer)
+        yours_in_parallel = run.group is not None and run.train_step is not None
+        if yours_in_parallel and not isinstance(
+            self._compile_state.optimizer, optimizers_module.Optimizer
         ):
             warn_user(
                 "fit under torchrun: your train_step's torch.optim optimizer does not average "
@@ -574,7 +573,7 @@ class Trainer:
             training_mode(self, True),
             deferred_interrupt() as interrupted,
             fused_logits.one_hot_targets(fused, run.targets),
-            distributed.averaging_your_updates(run.group is not None and run.train_step is not None),
+            distributed.averaging_your_updates(yours_in_parallel),
         ):
             callback_list.on_train_begin()
             # BackupAndRestore may resume an interrupted run from a later epoch.
