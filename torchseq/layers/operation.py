@@ -42,6 +42,9 @@ class Operation(Layer):
         super().__init__(name=name)
         self.arguments = arguments
         self.built = True
+        # Read here rather than first inside a compiled step, where reading the op's
+        # signature would break the graph.
+        _ = self.spec.parameters, self.spec.input_parameters
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if is_symbolic(args):  # a symbolic tensor may come second: 2 * x is multiply(2, x)

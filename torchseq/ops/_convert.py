@@ -102,11 +102,36 @@ def _operands(*xs: Any) -> list[Tensor]:
 def _promoted(*xs: Any) -> list[Tensor]:
     """Operands cast to one common dtype, for torch ops that refuse mixed dtypes."""
     tensors = _operands(*xs)
-    if len(tensors) == 2:  # result_type keeps torch's scalar rule: 2.0 does not upcast float16
-        common = torch.result_type(*tensors)
+    if len(tensors) == 2:  # torch's rule for 0-d operands: 2.0 does not upcast float16
+        common = _result_dtype(*tensors)
     else:
         common = functools.reduce(torch.promote_types, (t.dtype for t in tensors))
     return [t.to(common) for t in tensors]
+
+
+def _result_dtype(a: Tensor, b: Tensor) -> torch.dtype:
+    """``torch.result_type(a, b)``, which torch.compile cannot trace (it returns a dtype, not
+    a tensor: a graph break): a 0-d tensor's dtype counts only when its kind (bool, integer,
+    floating, complex) is higher than that of the tensor with dimensions."""
+    if a.dtype == b.dtype:
+        return a.dtype
+    if (a.ndim == 0) == (b.ndim == 0):
+        return torch.promote_types(a.dtype, b.dtype)
+    dimensioned, scalar = (b, a) if a.ndim == 0 else (a, b)
+    if _kind(scalar.dtype) <= _kind(dimensioned.dtype):
+        return dimensioned.dtype
+    if scalar.dtype.is_complex and dimensioned.dtype.is_floating_point:
+        return dimensioned.dtype.to_complex()  # the floats' precision, not the scalar's
+    return torch.promote_types(dimensioned.dtype, scalar.dtype)
+
+
+def _kind(dtype: torch.dtype) -> int:
+    """bool < integers < floating point < complex, the order of torch's type promotion."""
+    if dtype.is_complex:
+        return 3
+    if dtype.is_floating_point:
+        return 2
+    return 0 if dtype == torch.bool else 1
 
 
 def _floating(x: TensorLike) -> Tensor:

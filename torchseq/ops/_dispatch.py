@@ -149,13 +149,19 @@ class OpSpec:
         return inspect.signature(self.fn)
 
     @functools.cached_property
+    def parameters(self) -> dict[str, inspect.Parameter]:
+        """The signature's parameters as a plain dict: torch.compile breaks its graph on
+        reading a signature's ``mappingproxy`` once the traced code has changed any dict."""
+        return dict(self.signature.parameters)
+
+    @functools.cached_property
     def input_parameters(self) -> tuple[str, ...]:
         """The parameters whose values are the node's inputs (tensors, by their type hint)."""
         if self.name in _INPUT_PARAMETERS:
             return _INPUT_PARAMETERS[self.name]
         return tuple(
             name
-            for name, parameter in self.signature.parameters.items()
+            for name, parameter in self.parameters.items()
             if "TensorLike" in str(parameter.annotation)
         )
 
@@ -182,10 +188,10 @@ class OpSpec:
     def __call__(self, inputs: Iterable[Any], config: dict[str, Any]) -> Any:
         """Run the op on real tensors: the node's inputs, then its config."""
         inputs = iter(inputs)
-        unknown = {k: v for k, v in config.items() if k not in self.signature.parameters}
+        unknown = {k: v for k, v in config.items() if k not in self.parameters}
         positional: list[Any] = []
         keywords: dict[str, Any] = {}
-        for name, parameter in self.signature.parameters.items():
+        for name, parameter in self.parameters.items():
             if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
                 positional.extend(inputs if name in self.input_parameters else config.get(name, ()))
             elif parameter.kind is inspect.Parameter.VAR_KEYWORD:
@@ -204,7 +210,7 @@ class OpSpec:
         if unsupported:
             raise ValueError(
                 f"ops.{self.name} does not support the options {unsupported} "
-                f"(its arguments: {list(self.signature.parameters)})"
+                f"(its arguments: {list(self.parameters)})"
             )
         return self.fn(*positional, **keywords)
 

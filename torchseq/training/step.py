@@ -24,6 +24,7 @@ import threading
 from typing import Any
 
 import torch
+from torch.nn.parameter import UninitializedTensorMixin
 
 from torchseq.optimizers.optimizer import Optimizer
 from torchseq.training import distributed, fused_logits
@@ -167,6 +168,16 @@ class CompiledStepRunner(StepRunner):
         self._forward = _ForwardWithLosses(model, state.regularized)
         names = {id(p): name for name, p in self._forward.named_parameters()}
         self._names = [names[id(p)] for p in state.parameters]
+        # The buffers go in as inputs too: torch.func refuses in-place updates of tensors it
+        # was not given (BatchNormalization's moving statistics), and an input's update
+        # reaches the buffer itself.
+        buffers = [
+            (name, buffer)
+            for name, buffer in self._forward.named_buffers()
+            if not isinstance(buffer, UninitializedTensorMixin)
+        ]
+        self._names += [name for name, _ in buffers]
+        self._buffers = [buffer for _, buffer in buffers]
         self._eager: StepRunner | None = None  # after a step with graph breaks
         # Under torchrun the gradients are averaged between the gradient graph and the
         # update, which then runs eagerly.
@@ -183,9 +194,11 @@ class CompiledStepRunner(StepRunner):
                 torch.func.grad_and_value(self._loss_of, has_aux=True), dynamic=False
             )
 
-    def _loss_of(self, weights: list, x: Any, y: list, sample_weight: list) -> tuple:
+    def _loss_of(
+        self, weights: list, buffers: list, x: Any, y: list, sample_weight: list
+    ) -> tuple:
         outputs, added = torch.func.functional_call(
-            self._forward, dict(zip(self._names, weights)), (x,), strict=False
+            self._forward, dict(zip(self._names, weights + buffers)), (x,), strict=False
         )
         y_pred = self.model._flat_outputs(outputs)
         if self.float32_outputs:
@@ -196,6 +209,7 @@ class CompiledStepRunner(StepRunner):
     def _train_step(
         self,
         weights: list,
+        buffers: list,
         slots: dict,
         scalars: torch.Tensor,
         x: Any,
@@ -203,9 +217,10 @@ class CompiledStepRunner(StepRunner):
         sample_weight: list,
     ) -> tuple:
         """Gradients, then the update of ``weights`` (the parameters' data) and ``slots`` in
-        place; ``scalars`` holds the host's per-step numbers, flattened."""
+        place; ``buffers`` are the model's own (updated in place by the forward pass),
+        ``scalars`` holds the host's per-step numbers, flattened."""
         gradients, (_, outputs) = torch.func.grad_and_value(self._loss_of, has_aux=True)(
-            weights, x, y, sample_weight
+            weights, buffers, x, y, sample_weight
         )
         numbers = _place_numbers(self._scalar_places, scalars)
         self.state.optimizer._traced_update(weights, gradients, slots, numbers, self._layout)
@@ -261,7 +276,7 @@ class CompiledStepRunner(StepRunner):
                 scalars = scalars.pin_memory().to(weights[0].device, non_blocking=True)
             try:
                 total, values, y_pred = self._step(
-                    [w.detach() for w in weights], slots, scalars, x, y, sample_weight
+                    [w.detach() for w in weights], self._buffers, slots, scalars, x, y, sample_weight
                 )
             except Exception as error:
                 optimizer._uncount_host_update(counted)  # the step did not happen
@@ -269,7 +284,7 @@ class CompiledStepRunner(StepRunner):
         else:
             try:
                 gradients, (_, (total, values, y_pred)) = self._gradients(
-                    [w.detach() for w in weights], x, y, sample_weight
+                    [w.detach() for w in weights], self._buffers, x, y, sample_weight
                 )
             except Exception as error:
                 raise _GraphFailure from error

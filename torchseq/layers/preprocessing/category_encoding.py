@@ -75,7 +75,8 @@ class CategoryEncoding(DataLayer):
                     f"received: output_mode={self.output_mode!r}"
                 )
             count_weights = torch.as_tensor(count_weights, device=indices.device)
-        if indices.numel() and bool(((indices < 0) | (indices >= self.num_tokens)).any()):
+        # The check reads a value back to the host, which a compiled step cannot hold.
+        if not torch.compiler.is_compiling() and self._out_of_range(indices):
             low, high = int(indices.min()), int(indices.max())
             raise ValueError(
                 f'CategoryEncoding "{self.name}": inputs must lie in [0, num_tokens) = '
@@ -83,6 +84,11 @@ class CategoryEncoding(DataLayer):
             )
         return _encoding.encode(
             indices, self.output_mode, self.num_tokens, self._dtype, count_weights=count_weights
+        )
+
+    def _out_of_range(self, indices: torch.Tensor) -> bool:
+        return bool(indices.numel()) and bool(
+            ((indices < 0) | (indices >= self.num_tokens)).any()
         )
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
