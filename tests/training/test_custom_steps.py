@@ -438,3 +438,20 @@ def test_a_step_that_returns_no_dict_is_told_so(returned):
     kind = type(returned).__name__
     with pytest.raises(TypeError, match=f"must return a dict of logs, received: {kind}"):
         model.fit(X, Y, verbose=1)
+
+
+def test_a_compiled_metric_held_as_an_attribute_is_listed_once():
+    class Holder(torchseq.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = torchseq.layers.Dense(1)
+            self.error = torchseq.metrics.MeanAbsoluteError(name="mae")
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Holder()
+    model.compile("sgd", "mse", metrics=[model.error])
+    history = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, verbose=0)
+    assert model.metrics_names == ["loss", "mae"]
+    assert sorted(history.history) == ["loss", "mae"]

@@ -274,8 +274,15 @@ class Trainer:
         return trackers + compiled + self._tracked_metrics()
 
     def _tracked_metrics(self) -> list[Any]:
-        """The metric objects held by the model or its layers, in registration order."""
-        return [module for module in self.modules() if isinstance(module, Metric)]
+        """The metric objects held by the model or its layers, in registration order, but
+        those given to ``compile`` (which may be attributes too)."""
+        state = self._compile_state if self.compiled else None
+        compiled = {id(metric) for _, _, metric in state.metrics.entries} if state else set()
+        return [
+            module
+            for module in self.modules()
+            if isinstance(module, Metric) and id(module) not in compiled
+        ]
 
     def _output_layers(self) -> list[Layer | None]:
         """Per output, the layer whose own, unshared output it is (``None`` if unknown);
