@@ -181,3 +181,19 @@ def test_the_traceable_result_dtype_follows_torch_promotion():
         for a_shape, b_shape in itertools.product([(), (2,)], repeat=2):
             a, b = torch.zeros(a_shape, dtype=a_dtype), torch.zeros(b_shape, dtype=b_dtype)
             assert _result_dtype(a, b) == torch.result_type(a, b), (a, b)
+
+
+def test_the_compiled_step_updates_buffers_the_model_holds_now():
+    # model.to(...) or .double() replace buffers (not parameters) with new tensors: the
+    # compiled step must update the model's current ones.
+    model = batch_normalized()
+    model.compile("sgd", "categorical_crossentropy", jit_compile=True)
+    x = inputs((6, 3), "float32")
+    y = ts.utils.to_categorical(np.arange(SAMPLES) % 4, 4)
+    model.fit(x, y, batch_size=8, verbose=0)
+    norm = model.layers[1]
+    norm._buffers["moving_mean"] = norm._buffers["moving_mean"].clone()  # as .to() does
+    before = norm.moving_mean.clone()
+    model.fit(x, y, batch_size=8, verbose=0)
+    assert model._compile_state.runner._eager is None
+    assert not torch.equal(norm.moving_mean, before)

@@ -170,14 +170,14 @@ class CompiledStepRunner(StepRunner):
         self._names = [names[id(p)] for p in state.parameters]
         # The buffers go in as inputs too: torch.func refuses in-place updates of tensors it
         # was not given (BatchNormalization's moving statistics), and an input's update
-        # reaches the buffer itself.
-        buffers = [
-            (name, buffer)
-            for name, buffer in self._forward.named_buffers()
-            if not isinstance(buffer, UninitializedTensorMixin)
-        ]
-        self._names += [name for name, _ in buffers]
-        self._buffers = [buffer for _, buffer in buffers]
+        # reaches the buffer itself. Read from their modules at each step: `model.to(...)`
+        # replaces buffers (not parameters) with new tensors.
+        self._buffer_slots: list[tuple[torch.nn.Module, str]] = []
+        for prefix, owner in self._forward.named_modules():
+            for key, buffer in owner._buffers.items():
+                if buffer is not None and not isinstance(buffer, UninitializedTensorMixin):
+                    self._buffer_slots.append((owner, key))
+                    self._names.append(f"{prefix}.{key}" if prefix else key)
         self._eager: StepRunner | None = None  # after a step with graph breaks
         # Under torchrun the gradients are averaged between the gradient graph and the
         # update, which then runs eagerly.
@@ -193,6 +193,9 @@ class CompiledStepRunner(StepRunner):
             self._gradients = torch.compile(
                 torch.func.grad_and_value(self._loss_of, has_aux=True), dynamic=False
             )
+
+    def _buffers(self) -> list[torch.Tensor]:
+        return [module._buffers[key] for module, key in self._buffer_slots]
 
     def _loss_of(
         self, weights: list, buffers: list, x: Any, y: list, sample_weight: list
@@ -276,7 +279,7 @@ class CompiledStepRunner(StepRunner):
                 scalars = scalars.pin_memory().to(weights[0].device, non_blocking=True)
             try:
                 total, values, y_pred = self._step(
-                    [w.detach() for w in weights], self._buffers, slots, scalars, x, y, sample_weight
+                    [w.detach() for w in weights], self._buffers(), slots, scalars, x, y, sample_weight
                 )
             except Exception as error:
                 optimizer._uncount_host_update(counted)  # the step did not happen
@@ -284,7 +287,7 @@ class CompiledStepRunner(StepRunner):
         else:
             try:
                 gradients, (_, (total, values, y_pred)) = self._gradients(
-                    [w.detach() for w in weights], self._buffers, x, y, sample_weight
+                    [w.detach() for w in weights], self._buffers(), x, y, sample_weight
                 )
             except Exception as error:
                 raise _GraphFailure from error
