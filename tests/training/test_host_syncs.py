@@ -109,6 +109,21 @@ def _lstm():
     return model, "rmsprop", "binary_crossentropy", ["accuracy", "auc"], x, y
 
 
+def _compiled(make, options, device=None):
+    """The model ``make`` builds (under the ``"policy"`` in ``options``, if any), on
+    ``device``, compiled with the other ``options``; and its data."""
+    options = dict(options)
+    keras.mixed_precision.set_global_policy(options.pop("policy", "float32"))
+    try:
+        model, optimizer, loss, metrics, x, y = make()
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    if device is not None:
+        model.to(device)
+    model.compile(optimizer, loss, metrics=metrics, **options)
+    return model, x, y
+
+
 @pytest.mark.parametrize(
     ("make", "options"),
     [
@@ -121,14 +136,7 @@ def _lstm():
     ids=["mlp", "convnet", "lstm", "mlp-jit", "convnet-bfloat16"],
 )
 def test_training_steps_read_nothing_back_to_the_host(make, options):
-    policy = options.pop("policy", None)
-    if policy is not None:
-        keras.mixed_precision.set_global_policy(policy)
-    try:
-        model, optimizer, loss, metrics, x, y = make()
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
-    model.compile(optimizer, loss, metrics=metrics, **options)
+    model, x, y = _compiled(make, options)
     guard = _NoHostReads()
     history = model.fit(x, y, batch_size=_BATCH, epochs=2, verbose=0, callbacks=[guard])
     assert guard.guarded_steps == 2 * _SAMPLES // _BATCH - 1
@@ -188,15 +196,7 @@ def test_evaluate_and_predict_batches_read_nothing_back_to_the_host():
     ids=["mlp", "lstm", "mlp-jit", "convnet-bfloat16"],
 )
 def test_training_steps_on_cuda_never_wait_for_the_device(make, options):
-    policy = options.pop("policy", None)
-    if policy is not None:
-        keras.mixed_precision.set_global_policy(policy)
-    try:
-        model, optimizer, loss, metrics, x, y = make()
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
-    model.to("cuda")
-    model.compile(optimizer, loss, metrics=metrics, **options)
+    model, x, y = _compiled(make, options, device="cuda")
     guard = _NoHostReads(_no_cuda_sync)
     model.fit(x, y, batch_size=_BATCH, epochs=2, verbose=0, callbacks=[guard])
     assert guard.guarded_steps == 2 * _SAMPLES // _BATCH - 1
