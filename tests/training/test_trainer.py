@@ -466,6 +466,8 @@ def test_the_compile_attributes_keras_programs_read_and_set():
     assert model.loss is loss and "loss" not in dict(model.named_modules())
     assert model.trainable_variables == model.trainable_weights
     assert model.non_trainable_variables == model.non_trainable_weights == []
+    model.compile("adam")  # no loss: the attribute stays, as in Keras
+    assert model.loss is loss
     model.compile("adam", "categorical_crossentropy", jit_compile=True)
     theirs.compile("adam", "categorical_crossentropy", jit_compile=True)
     assert model.loss == theirs.loss == "categorical_crossentropy"
@@ -482,3 +484,21 @@ def test_the_compile_attributes_keras_programs_read_and_set():
     with pytest.warns(UserWarning, match="run_eagerly=True turns jit_compile=True off"):
         model.compile("adam", "mse", jit_compile=True, run_eagerly=True)
     assert (model.jit_compile, model.run_eagerly) == (False, True)
+
+
+def test_a_loss_attribute_of_yours_is_not_hidden():
+    class Holder(torchseq.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+            self.loss = torch.nn.MSELoss()  # a torch module: kept in _modules
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Holder()
+    assert isinstance(model.loss, torch.nn.MSELoss)
+    model.compile("sgd")
+    assert isinstance(model.loss, torch.nn.MSELoss)
+    model.compile("sgd", "mae")
+    assert model.loss == "mae"

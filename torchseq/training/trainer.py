@@ -68,13 +68,25 @@ class _FitRun:
     targets: list[Any]  # per output, all the training targets (None: they come by batch)
 
 
+class _LossAttribute:
+    """``model.loss``: what ``compile`` was given as the loss (``None`` before), which
+    ``compile`` puts in the instance's ``__dict__``. Until then a ``self.loss = ...`` of the
+    user's wins, a torch module included (torch keeps those in ``_modules``, which a plain
+    class attribute would hide)."""
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is None:
+            return self
+        return instance.__dict__.get("_modules", {}).get("loss")
+
+
 class Trainer:
     """The training API mixed into ``Model``; mirrors Keras's ``Trainer``."""
 
     stop_training = False
     compiled = False
     steps_per_execution = 1
-    loss: Any = None  # what compile was given as the loss, as Keras keeps it
+    loss = _LossAttribute()
 
     # ------------------------------------------------------------------ compile
 
@@ -173,7 +185,8 @@ class Trainer:
             jit_compile=jit_compile is True,
         )
         self.optimizer = optimizer
-        object.__setattr__(self, "loss", loss)  # a torch loss module is not a sublayer
+        if loss is not None:  # as Keras: a loss attribute of yours stays otherwise
+            self.__dict__["loss"] = loss  # (a torch loss module is not made a sublayer)
         self.steps_per_execution = steps_per_execution
         self.compiled = True
         if self.built:
