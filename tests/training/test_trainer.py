@@ -461,6 +461,8 @@ def test_the_compile_attributes_keras_programs_read_and_set():
     theirs = mlp(keras)
     for m in (model, theirs):
         assert (m.loss, m.jit_compile, m.run_eagerly) == (None, False, False)
+        m.run_eagerly = True  # kept until compile sets it again
+        assert m.run_eagerly
     loss = torch.nn.CrossEntropyLoss()
     model.compile("adam", loss)
     assert model.loss is loss and "loss" not in dict(model.named_modules())

@@ -195,8 +195,8 @@ class Trainer:
     @property
     def jit_compile(self) -> bool:
         """Whether ``fit`` runs the compiled training step (see :meth:`compile`, and
-        :attr:`run_eagerly`); settable after ``compile``, as in Keras."""
-        return self.compiled and self._compile_state.arguments["jit_compile"] is True
+        :attr:`run_eagerly`); settable, as in Keras (``compile`` sets it again)."""
+        return self._step_switch("jit_compile") is True
 
     @jit_compile.setter
     def jit_compile(self, value: Any) -> None:
@@ -206,16 +206,24 @@ class Trainer:
     def run_eagerly(self) -> bool:
         """Keras's debugging switch: ``True`` runs the steps eagerly even when
         ``jit_compile`` is on (they are ordinary Python otherwise too)."""
-        return self.compiled and self._compile_state.arguments["run_eagerly"]
+        return self._step_switch("run_eagerly")
 
     @run_eagerly.setter
     def run_eagerly(self, value: Any) -> None:
         self._set_step_switch("run_eagerly", value)
 
+    def _step_switch(self, name: str) -> Any:
+        if self.compiled:
+            return self._compile_state.arguments[name]
+        return self.__dict__.get(f"_{name}_before_compile", False)
+
     def _set_step_switch(self, name: str, value: Any) -> None:
-        state = self._state(name)
         if not isinstance(value, bool):
             raise TypeError(f"{name} must be True or False, received: {value!r}")
+        if not self.compiled:  # kept until compile sets it, as Keras keeps it
+            self.__dict__[f"_{name}_before_compile"] = value
+            return
+        state = self._compile_state
         state.arguments[name] = value
         arguments = state.arguments
         state.jit_compile = arguments["jit_compile"] is True and not arguments["run_eagerly"]
