@@ -438,8 +438,14 @@ def test_fit_skips_a_step_with_overflowing_gradients_as_keras():
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
 @pytest.mark.parametrize(
     ("name", "options"),
-    [("LSTM", {}), ("GRU", {}), ("SimpleRNN", {}), ("LSTM", {"return_sequences": True})],
-    ids=["lstm", "gru", "simple_rnn", "lstm-sequences"],
+    [
+        ("LSTM", {}),
+        ("GRU", {}),
+        ("SimpleRNN", {}),
+        ("LSTM", {"return_sequences": True}),
+        ("GRU", {"reset_after": False}),  # no fused kernel: the step loop
+    ],
+    ids=["lstm", "gru", "simple_rnn", "lstm-sequences", "gru-loop"],
 )
 def test_recurrent_layers_compute_in_the_policy_dtype_on_the_cpu(policy, name, options):
     # torch's fused CPU kernels fail under autocast (nn.LSTM too): they run in the

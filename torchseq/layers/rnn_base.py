@@ -203,7 +203,16 @@ class RNN(Layer):
             return self._states
         if self._zero_state_shapes is None:  # the cell's sizes are fixed once it has run
             self._zero_state_shapes = [shape[1:] for shape in self._state_shapes(None)]
-        return [sequences.new_zeros(batch, *shape) for shape in self._zero_state_shapes]
+        device = sequences.device.type
+        # Under a mixed policy the states start in the compute dtype, as Keras's do.
+        dtype = (
+            torch.get_autocast_dtype(device)
+            if torch.is_autocast_enabled(device) and sequences.is_floating_point()
+            else sequences.dtype
+        )
+        return [
+            sequences.new_zeros(batch, *shape, dtype=dtype) for shape in self._zero_state_shapes
+        ]
 
     def _checked_initial_states(self, initial_state: Any, batch: int) -> list[torch.Tensor]:
         # Keras's nesting per cell ([[h_1, c_1], h_2]) or the flat list ([h_1, c_1, h_2]).
