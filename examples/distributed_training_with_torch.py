@@ -11,8 +11,9 @@ started by ``torch.multiprocessing``, each holding a replica of the model behind
   flushes what it prints, and the DDP wrapper is freed before the process group is
   destroyed (on gloo, freeing it after can hang the process's exit);
 - ``SMOKE=1`` in the environment trains on 128 random images instead of MNIST (for the
-  test suite), and each replica ends by printing a digest of its weights: the replicas
-  start from rank 0's weights and average every gradient, so the digests agree.
+  test suite), and each replica ends by printing a digest of its weights (also written to
+  ``replica<i>.digest`` in the folder ``DIGESTS`` names, if set): the replicas start from
+  rank 0's weights and average every gradient, so the digests agree.
 
 torchseq's own ``fit`` does all of this by itself under ``torchrun`` (see
 ``torchseq.training.distributed``); this file shows the hand-made route.
@@ -150,7 +151,11 @@ def per_device_launch_fn(current_index, num_processes):
     )
 
     train_model(ddp_model, dataloader, num_epochs, optimizer, loss_fn, device)
-    print(f"Replica {current_index} weights digest: {weights_digest(model)}", flush=True)
+    digest = weights_digest(model)
+    print(f"Replica {current_index} weights digest: {digest}", flush=True)
+    if os.environ.get("DIGESTS"):
+        with open(os.path.join(os.environ["DIGESTS"], f"replica{current_index}.digest"), "w") as file:
+            file.write(digest)
 
     # Free DDP's reducer while the process group lives: on gloo, a reducer destroyed after
     # it (when this function returns) can hang the process's exit.
