@@ -85,8 +85,9 @@ def train_model(model, dataloader, num_epochs, optimizer, loss_fn, device):
 
             running_loss += loss.item()
             running_loss_count += 1
+        mean_loss = running_loss / running_loss_count
         # flush: the processes share one stdout, and a forked one may end unflushed
-        print(f"Epoch {epoch + 1}/{num_epochs}, Loss: {running_loss / running_loss_count}", flush=True)
+        print(f"Epoch {epoch + 1}/{num_epochs}, Loss: {mean_loss}", flush=True)
 
 
 # Config: one process per GPU, or 2 on the CPU.
@@ -154,7 +155,8 @@ def per_device_launch_fn(current_index, num_processes):
     digest = weights_digest(model)
     print(f"Replica {current_index} weights digest: {digest}", flush=True)
     if os.environ.get("DIGESTS"):
-        with open(os.path.join(os.environ["DIGESTS"], f"replica{current_index}.digest"), "w") as file:
+        path = os.path.join(os.environ["DIGESTS"], f"replica{current_index}.digest")
+        with open(path, "w") as file:
             file.write(digest)
 
     # Free DDP's reducer while the process group lives: on gloo, a reducer destroyed after

@@ -13,7 +13,8 @@ python -m pytest -q -x -rs tests/training/test_device_placement.py tests/trainin
     tests/training/test_jit_compile.py tests/training/test_fused_logits.py -k "cuda or float16 or device or compile or fused" \
     2>&1 | tail -30 | tee "$out/tests.txt"
 # fit's steps on the GPU: torch raises at any operation that waits for the device.
-python -m pytest -q -rs tests/training/test_host_syncs.py -k cuda 2>&1 | tail -15 | tee -a "$out/tests.txt"
+python -m pytest -q -rs tests/training/test_host_syncs.py -k cuda 2>&1 | tail -15 \
+    | tee -a "$out/tests.txt"
 python benchmarks/bench_fit.py --device cuda --rounds 3 --jit --no-keras 2>&1 | tee "$out/bench_float32.txt"
 for policy in mixed_bfloat16 mixed_float16; do
     python benchmarks/bench_fit.py --device cuda --rounds 3 --no-keras --workloads convnet \

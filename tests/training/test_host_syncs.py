@@ -192,7 +192,12 @@ def test_evaluate_and_predict_batches_read_nothing_back_to_the_host():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize(
     ("make", "options"),
-    [(_mlp, {}), (_lstm, {}), (_mlp, {"jit_compile": True}), (_convnet, {"policy": "mixed_bfloat16"})],
+    [
+        (_mlp, {}),
+        (_lstm, {}),
+        (_mlp, {"jit_compile": True}),
+        (_convnet, {"policy": "mixed_bfloat16"}),
+    ],
     ids=["mlp", "lstm", "mlp-jit", "convnet-bfloat16"],
 )
 def test_training_steps_on_cuda_never_wait_for_the_device(make, options):

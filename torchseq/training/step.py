@@ -142,9 +142,9 @@ class CompiledStepRunner(StepRunner):
     update is in that graph too, and the compiler fuses its multi-tensor ops. Its per-step
     numbers (a schedule's learning rate, bias corrections, Nadam's momentum product) are
     computed on the host exactly as the eager step computes them and enter the graph as one
-    tensor, so new values compile nothing. Muon, ``gradient_accumulation_steps`` and ``use_ema`` (which decide
-    on the host, per step), and ``torch.optim`` optimizers get the gradients from the graph
-    and apply them eagerly. Shapes are static: the last, smaller batch of an epoch compiles
+    tensor, so new values compile nothing. Muon, ``gradient_accumulation_steps`` and
+    ``use_ema`` (which decide on the host, per step), and ``torch.optim`` optimizers get the
+    gradients from the graph and apply them eagerly. Shapes are static: the last, smaller batch of an epoch compiles
     once more, and later epochs reuse both graphs.
 
     Under torchrun (``module`` is the model's DDP wrapper) the gradient graph's results are
@@ -278,8 +278,9 @@ class CompiledStepRunner(StepRunner):
                 # memory it would wait for that work: a sync every step.
                 scalars = scalars.pin_memory().to(weights[0].device, non_blocking=True)
             try:
+                detached = [w.detach() for w in weights]
                 total, values, y_pred = self._step(
-                    [w.detach() for w in weights], self._buffers(), slots, scalars, x, y, sample_weight
+                    detached, self._buffers(), slots, scalars, x, y, sample_weight
                 )
             except Exception as error:
                 optimizer._uncount_host_update(counted)  # the step did not happen

@@ -124,9 +124,9 @@ class Trainer:
                 the torch backend; torchseq accepts them. Defaults to 1.
             jit_compile: ``True`` compiles the whole training step (forward pass, loss,
                 backward and the optimizer's update) with ``torch.compile``; ``"auto"`` and
-                ``False`` run eagerly. A ``train_step`` / ``test_step`` / ``predict_step`` of yours runs
-                eagerly either way (Keras ``torch.compile``s it, and on torch its compiled
-                training step logs a loss of 0.0).
+                ``False`` run eagerly. A ``train_step`` / ``test_step`` / ``predict_step`` of
+                yours runs eagerly either way (Keras ``torch.compile``s it, and on torch its
+                compiled training step logs a loss of 0.0).
             auto_scale_loss: Under the ``"mixed_float16"`` policy, wrap the optimizer in a
                 :class:`~torchseq.optimizers.LossScaleOptimizer` (dynamic loss scaling), as
                 Keras does. Defaults to ``True``.
@@ -452,11 +452,12 @@ class Trainer:
             return self.compute_loss(x, y, y_pred, sample_weight, training=training)
         return self.compute_loss(x, y, y_pred, sample_weight)
 
-    def _track_loss(self, loss: torch.Tensor, x: Any) -> None:
-        """The ``loss`` tracker's update by a default step, weighted by the batch size."""
+    def _track_loss(self, loss: torch.Tensor, batch: Any) -> None:
+        """The ``loss`` tracker's update, weighted by the size of ``batch`` (the inputs or
+        the outputs of the step)."""
         state = self._compile_state
         if state.loss is not None:
-            state.loss.trackers["loss"].update(loss, _batch_size(x))
+            state.loss.trackers["loss"].update(loss, _batch_size(batch))
 
     def compute_loss(
         self,
@@ -504,8 +505,7 @@ class Trainer:
         """
         del regularization_losses  # compute_loss adds self.losses
         total = self.compute_loss(None, y, y_pred, sample_weight)
-        if self._compile_state.loss is not None:
-            self._compile_state.loss.trackers["loss"].update(total, _batch_size(y_pred))
+        self._track_loss(total, y_pred)
         return total
 
     @property
