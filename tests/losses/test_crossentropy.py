@@ -154,6 +154,26 @@ def test_gradients_flow_only_through_kept_entries():
     assert torch.all(torch.isfinite(logits.grad))
 
 
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_sparse_on_a_channels_last_convolution_output_trains(keras, from_logits):
+    # keras.io's oxford_pets_image_segmentation: per-pixel classes from a Conv2D, whose output
+    # has channels-last strides once the classes move to axis 1. Keras's torch backend stops
+    # there on the CPU ("grad_input must be contiguous"); its forward value is the reference.
+    conv = torch.nn.Conv2d(4, 3, 3, padding=1)
+    images = torch.rand(2, 5, 5, 4)
+    y_pred = conv(images.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+    if not from_logits:
+        y_pred = y_pred.softmax(-1)
+    labels = torch.randint(0, 3, (2, 5, 5, 1), dtype=torch.uint8)
+    value = losses.SparseCategoricalCrossentropy(from_logits=from_logits)(labels, y_pred)
+    value.backward()
+    assert conv.weight.grad is not None and torch.all(torch.isfinite(conv.weight.grad))
+    expected = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)(
+        labels.numpy(), y_pred.detach().numpy()
+    )
+    np.testing.assert_allclose(value.item(), float(expected), rtol=1e-6)
+
+
 def test_clipping_keeps_saturated_probabilities_finite():
     y_pred = torch.tensor([[0.0, 1.0]], requires_grad=True)
     value = losses.CategoricalCrossentropy()(torch.tensor([[1.0, 0.0]]), y_pred)

@@ -233,11 +233,18 @@ def sparse_categorical_crossentropy(
 def _classes_on_axis_1(
     y_pred: torch.Tensor, labels: torch.Tensor, axis: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """torch's ``cross_entropy``/``nll_loss`` want the classes on axis 1 and a batch axis."""
+    """torch's ``cross_entropy``/``nll_loss`` want the classes on axis 1 and a batch axis.
+
+    Classes moved from the last axis are copied into a contiguous tensor: on the CPU,
+    ``nll_loss``'s backward for images refuses the channels-last strides of a moved
+    convolution output ("grad_input must be contiguous"; Keras's torch backend stops there).
+    """
     if y_pred.ndim == 1:
         return y_pred.unsqueeze(0), labels.unsqueeze(0)
     class_axis = axis % y_pred.ndim
-    return (y_pred if class_axis == 1 else y_pred.movedim(class_axis, 1)), labels
+    if class_axis == 1:
+        return y_pred, labels
+    return y_pred.movedim(class_axis, 1).contiguous(), labels
 
 
 def _binary_crossentropy_on_probabilities(
