@@ -253,3 +253,26 @@ def test_model_with_attention_layers_trains() -> None:
     history = model.fit(data, data * 0.5, epochs=4, batch_size=16, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert model.predict(data[:2], verbose=0).shape == (2, 5, 8)
+
+
+@pytest.mark.parametrize("layer_class", ["MultiHeadAttention", "GroupQueryAttention"])
+def test_building_takes_the_softmax_and_dropout_names_as_keras(layer_class: str) -> None:
+    # Keras's attention layers build a Softmax and a Dropout sublayer: the next automatic
+    # names are softmax_1 and dropout_1 (keras.io's vision transformer's summary shows them).
+    keras = pytest.importorskip("keras")
+    from torchseq import layers
+
+    names = []
+    for framework in (layers, keras.layers):
+        if framework is keras.layers:
+            keras.utils.clear_session()
+        else:
+            from torchseq.utils import naming
+
+            naming.clear_session()
+        make = getattr(framework, layer_class)
+        layer = make(2, 4) if layer_class == "MultiHeadAttention" else make(4, 2, 2)
+        x = np.zeros((1, 3, 8), "float32")
+        layer(x, x)
+        names.append((framework.Softmax().name, framework.Dropout(0.1).name))
+    assert names[0] == names[1] == ("softmax_1", "dropout_1")

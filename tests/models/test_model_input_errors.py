@@ -67,6 +67,39 @@ def test_calling_a_model_on_the_wrong_input_says_what_it_expects(functional, val
         model(value)
 
 
+def _image_model(functional: bool, shape: tuple) -> torchseq.Model:
+    if functional:
+        inputs = torchseq.Input(shape)
+        return torchseq.Model(inputs, layers.Dense(2)(layers.BatchNormalization()(inputs)))
+    return torchseq.Sequential([torchseq.Input(shape), layers.BatchNormalization(), layers.Dense(2)])
+
+
+@pytest.mark.parametrize("functional", [False, True], ids=["sequential", "functional"])
+@pytest.mark.parametrize(
+    ("shape", "data_shape"),
+    [((6, 6, 1), (4, 6, 6)), ((6, 6), (4, 6, 6, 1))],
+    ids=["channel-added", "unit-axis-dropped"],
+)
+def test_a_unit_axis_off_the_input_rank_is_fitted_as_keras_does(functional, shape, data_shape):
+    # keras.io's siamese_contrastive feeds (N, 28, 28) images to an Input((28, 28, 1)).
+    model = _image_model(functional, shape)
+    x = np.random.default_rng(0).random(data_shape).astype("float32")
+    assert model(x).shape == (4, *shape[:-1], 2)
+    model.compile("sgd", "mse")
+    model.fit(x, np.zeros((4, *shape[:-1], 2), "float32"), verbose=0)
+    assert model.predict(x, verbose=0).shape == (4, *shape[:-1], 2)
+
+
+def test_another_rank_for_a_functional_input_is_an_error_naming_the_input():
+    model = _image_model(True, (6, 6, 2))
+    with pytest.raises(
+        ValueError,
+        match=r"Model 'functional\w*': input 0 \('input_layer\w*'\) expects shape "
+        r"\(None, 6, 6, 2\), received a tensor of incompatible shape \(4, 6, 6\)",
+    ):
+        model(np.ones((4, 6, 6), "float32"))
+
+
 def test_a_layer_called_inside_a_model_with_a_wrong_size_names_the_layer():
     with pytest.raises(ValueError, match=r'layer "dense".*axis -1 .* value 3.*shape \(2, 4\)'):
         dense_model()(np.ones((2, 4), "float32"))

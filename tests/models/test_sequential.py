@@ -55,6 +55,22 @@ def test_named_model_and_layers_do_not_consume_automatic_names():
     assert layers.Dense(1).name == "dense"
 
 
+def test_each_build_takes_a_functional_name_as_in_keras():
+    # Keras wraps every (re)build of a Sequential in a Functional model, which takes the next
+    # automatic "functional" name: the Functional models made after it are numbered on.
+    keras.Sequential([keras.Input((3,)), layers.Dense(2)])  # built once
+    built_later = keras.Sequential([layers.Dense(2)])
+    built_later.build((None, 3))  # once
+    grown = keras.Sequential()
+    grown.add(keras.Input((3,)))  # no layer yet: no build
+    grown.add(layers.Dense(2))
+    grown.add(layers.Dense(2))
+    grown.pop()  # three builds
+    keras.Sequential([layers.Dense(2)])  # never built
+    inputs = keras.Input((3,))
+    assert keras.Model(inputs, layers.Dense(1)(inputs)).name == "functional_5"
+
+
 def test_weights_are_created_by_the_first_call():
     model = three_dense()
     with pytest.raises(ValueError, match="not been built yet.*model.build"):

@@ -8,6 +8,7 @@ both models. Golden files live in tests/models/golden/; regenerate them on purpo
 import os
 import pathlib
 
+import numpy as np
 import pytest
 import torch
 
@@ -96,6 +97,41 @@ def wide_table(k):
 wide_table.columns = 120  # a terminal wide enough for the table (Keras wraps it otherwise)
 
 
+def siamese_with_a_nested_functional(k):
+    # keras.io's siamese_contrastive: the shared tower is a Functional model ("Functional" in
+    # the type column); the Sequential built first takes the name "functional" in Keras.
+    k.Sequential([k.Input(shape=(4,)), k.layers.Dense(3)])
+    tower_input = k.Input(shape=(4,))
+    tower = k.Model(tower_input, k.layers.Dense(3)(tower_input))
+    left, right = k.Input(shape=(4,)), k.Input(shape=(4,))
+    merged = k.layers.Subtract()([tower(left), tower(right)])
+    return k.Model([left, right], k.layers.Dense(1)(merged)), {}
+
+
+def attention_then_dropout(k):
+    # keras.io's vision transformer: MultiHeadAttention's own dropout takes the name "dropout".
+    inputs = k.Input(shape=(5, 8))
+    x = k.layers.MultiHeadAttention(num_heads=2, key_dim=4, dropout=0.1)(inputs, inputs)
+    return k.Model(inputs, k.layers.Dropout(0.1)(x)), {}
+
+
+def subclass_of_sequentials_after_training(k):
+    # keras.io's knowledge_distillation: built Sequentials inside a subclassed model show their
+    # output shapes, and a trained model's optimizer variables count in the totals.
+    class Distiller(k.Model):
+        def __init__(self):
+            super().__init__()
+            self.student = k.Sequential([k.Input(shape=(4,)), k.layers.Dense(2)], name="student")
+
+        def call(self, x):
+            return self.student(x)
+
+    model = Distiller()
+    model.compile(optimizer="adam", loss="mse")
+    model.train_on_batch(np.ones((2, 4), "float32"), np.zeros((2, 2), "float32"))
+    return model, {}
+
+
 BUILDERS = [
     seed_built_by_a_call,
     seed_input_first,
@@ -105,6 +141,9 @@ BUILDERS = [
     functional_chain_is_sequential_like,
     nested_expanded_with_trainable_column,
     wide_table,
+    siamese_with_a_nested_functional,
+    attention_then_dropout,
+    subclass_of_sequentials_after_training,
 ]
 
 

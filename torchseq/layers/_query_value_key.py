@@ -20,8 +20,14 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from torchseq import config
 from torchseq.layers.layer import Layer
 from torchseq.ops._nn_attention import _flash_attention_usable
+from torchseq.utils import naming
 
-__all__ = ["QueryValueKeyLayer", "fused_attention", "resolve_flash_attention"]
+__all__ = [
+    "QueryValueKeyLayer",
+    "fused_attention",
+    "resolve_flash_attention",
+    "take_attention_sublayer_names",
+]
 _NOT_FLASH = [SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION, SDPBackend.MATH]
 
 _BUILD_SHAPE_NAMES = ("query_shape", "value_shape", "key_shape")  # Keras's build arguments
@@ -64,6 +70,14 @@ class QueryValueKeyLayer(Layer):
             query_shape, value_shape, *rest = query_shape
             key_shape = rest[0] if rest else None
         return query_shape, value_shape, key_shape
+
+
+def take_attention_sublayer_names() -> None:
+    """Take the automatic names of the ``Softmax`` and ``Dropout`` sublayers that Keras's
+    attention layers make when they build, so that the layers made later get Keras's names
+    (here the softmax and the dropout are plain functions)."""
+    naming.unique_name("softmax")
+    naming.unique_name("dropout")
 
 
 def resolve_flash_attention(

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from torchseq import constraints, initializers, regularizers
-from torchseq.layers._query_value_key import QueryValueKeyLayer
+from torchseq.layers._query_value_key import QueryValueKeyLayer, take_attention_sublayer_names
 from torchseq.layers.einsum_dense import EinsumDense
 from torchseq.layers.symbolic import KerasTensor
 from torchseq.utils import naming
@@ -198,6 +198,7 @@ class GroupQueryAttention(QueryValueKeyLayer):
             self._gate_dense._build_for(query_shape)
         self._value_dense._build_for(value_shape)
         self._output_dense._build_for((None, None, self.num_query_heads, self.head_dim))
+        take_attention_sublayer_names()
 
     def _check_ranks(self, query_shape: Any, value_shape: Any, key_shape: Any) -> tuple:
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)

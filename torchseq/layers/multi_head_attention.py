@@ -14,6 +14,7 @@ from torchseq.layers._query_value_key import (
     QueryValueKeyLayer,
     fused_attention,
     resolve_flash_attention,
+    take_attention_sublayer_names,
 )
 from torchseq.layers.layer import InputSpec
 from torchseq.layers.symbolic import KerasTensor
@@ -186,6 +187,7 @@ class MultiHeadAttention(QueryValueKeyLayer):
             self._add_weights(prefix, (dim, heads, head_size), (heads, head_size), fan_axes=1)
         self._add_weights("output", (heads, self.value_dim, *out_shape), out_shape, fan_axes=2)
         self.input_spec = InputSpec(min_ndim=3, axes={-1: query_shape[-1]})
+        take_attention_sublayer_names()
 
     def _add_weights(
         self, prefix: str, kernel_shape: tuple, bias_shape: tuple, fan_axes: int

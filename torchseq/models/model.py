@@ -22,7 +22,7 @@ from torchseq.training.trainer import Trainer
 from torchseq.utils import naming, tree
 from torchseq.utils.integers import is_int
 
-__all__ = ["Model", "model_from_json"]
+__all__ = ["Model", "fit_input_rank", "model_from_json"]
 
 
 class Model(Trainer, Layer):
@@ -186,6 +186,14 @@ class Model(Trainer, Layer):
         return tree.map_structure(lambda t: t.shape, self.output)
 
     @property
+    def type_name(self) -> str:
+        """``Functional`` for ``Model(inputs, outputs)`` (Keras's class for it, shown in
+        summaries and ``repr``); a subclass's own class name otherwise."""
+        if type(self) is Model and self._graph is not None:
+            return "Functional"
+        return type(self).__name__
+
+    @property
     def input_names(self) -> list[str]:
         """Names of the inputs (empty for a subclassed model)."""
         if self._graph is None:
@@ -216,6 +224,10 @@ class Model(Trainer, Layer):
                 f"Model {type(self).__name__}: a subclassed model must define call()"
             )
         values = self._flatten_inputs(inputs)
+        for value, spec in zip(values, self._graph.inputs):
+            if type(value) is torch.Tensor and value.ndim != len(spec.shape):
+                values = self._match_input_ranks(values)
+                break
         if mask is not None:
             values = with_keras_mask(values, tree.flatten(mask))
         if any(is_string_array(value) for value in values):
@@ -271,6 +283,14 @@ class Model(Trainer, Layer):
         if any(isinstance(value, np.ndarray) for value in flat):
             flat = self._convert_inputs(flat)  # the Inputs' dtypes (utils.conversion's rule)
         return flat
+
+    def _match_input_ranks(self, values: list[Any]) -> list[Any]:
+        """Tensors one unit axis off their Input's rank fitted to it, as Keras does: a
+        trailing size-1 axis is dropped, or added where the Input's last axis is 1."""
+        return [
+            fit_input_rank(value, spec, self.name, index)
+            for index, (value, spec) in enumerate(zip(values, self._graph.inputs))
+        ]
 
     def _convert_inputs(self, inputs: Any) -> Any:
         """numpy data cast to the Inputs' dtypes; string arrays stay numpy on the host (torch
@@ -467,3 +487,35 @@ class _HostStrings:
 
     def __init__(self, array: np.ndarray) -> None:
         self.array = array
+
+
+def fit_input_rank(
+    value: Any, spec: KerasTensor, model_name: str, index: int, *, strict: bool = True
+) -> Any:
+    """``value`` fitted to the rank of the Input ``spec`` (Keras's rule for model inputs).
+
+    A tensor with one more axis than the Input loses it when it is a trailing size-1 axis;
+    one with one axis fewer gains a trailing axis when the Input's last axis is 1. The
+    tensor's Keras mask stays on the result.
+
+    Raises:
+        ValueError: The ranks differ in any other way, with ``strict`` (otherwise the
+            tensor is returned as it is, for the layers to judge).
+    """
+    if type(value) is not torch.Tensor or value.ndim == len(spec.shape):
+        return value
+    if value.ndim == len(spec.shape) + 1 and value.shape[-1] == 1:
+        fitted = value.squeeze(-1)
+    elif value.ndim == len(spec.shape) - 1 and spec.shape[-1] == 1:
+        fitted = value.unsqueeze(-1)
+    elif not strict:
+        return value
+    else:
+        raise ValueError(
+            f"Model {model_name!r}: input {index} ({spec.name!r}) expects shape {spec.shape}, "
+            f"received a tensor of incompatible shape {tuple(value.shape)}"
+        )
+    mask = getattr(value, "_keras_mask", None)
+    if mask is not None:
+        fitted._keras_mask = mask
+    return fitted

@@ -15,7 +15,7 @@ from torchseq.layers.layer import Layer, with_keras_mask
 from torchseq.layers.serialization import deserialize_layer, serialize_layer
 from torchseq.layers.symbolic import KerasTensor, Node
 from torchseq.models.layer_list import LayerList
-from torchseq.models.model import Model
+from torchseq.models.model import Model, fit_input_rank
 from torchseq.utils import naming, tree
 
 __all__ = ["Sequential", "SequentialModel"]
@@ -64,12 +64,17 @@ class SequentialModel(Model):
                 f"layers={layers!r} of type {type(layers).__name__}"
             )
         for layer in layers or ():
-            self.add(layer)
+            self._append(layer)
+        self._count_functional()
 
     # ------------------------------------------------------------------ building
 
     def add(self, layer: Any) -> None:
         """Append a layer (or an ``Input``, as first element) to the stack."""
+        self._append(layer)
+        self._count_functional()
+
+    def _append(self, layer: Any) -> None:
         if isinstance(layer, KerasTensor):
             layer = self._input_layer_of(layer)
         if isinstance(layer, InputLayer):
@@ -112,6 +117,7 @@ class SequentialModel(Model):
         self._produces_masks = None
         del self._modules["layers"][-1]
         self._rebuild()
+        self._count_functional()
         return layer
 
     def build(self, input_shape: Any = None) -> None:
@@ -134,6 +140,7 @@ class SequentialModel(Model):
             return  # built for this shape already: keep the Input (and its name)
         self._set_input_layer(InputLayer(batch_shape=tuple(input_shape)))
         self._rebuild()
+        self._count_functional()
 
     def _build_for(self, input_shapes: Any) -> None:
         self.build(input_shapes)
@@ -157,6 +164,13 @@ class SequentialModel(Model):
             )
         self._set_input_layer(input_layer)
         self._rebuild()
+
+    def _count_functional(self) -> None:
+        """Take the next automatic ``functional`` name when the stack has an input and a
+        layer: Keras wraps each (re)build of a Sequential in a Functional model, so the
+        names of the models made after it count on from there."""
+        if self._input_layer is not None and self._stack:
+            naming.unique_name("functional")
 
     def _set_input_layer(self, layer: InputLayer | None) -> None:
         # Kept out of the module tree: the Input holds no weights and is not a layer here.
@@ -275,6 +289,9 @@ class SequentialModel(Model):
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         if type(inputs) in (list, tuple) and len(inputs) == 1:
             inputs = inputs[0]  # [x] for a Sequential's one input, as Keras accepts it
+        spec = self._input_layer
+        if type(inputs) is torch.Tensor and spec is not None and inputs.ndim != len(spec.batch_shape):
+            inputs = fit_input_rank(inputs, spec._output_tensor, self.name, 0, strict=False)
         if mask is not None or self.produces_masks:
             return self._call_layers(with_keras_mask(inputs, mask), 0)
         outputs = inputs

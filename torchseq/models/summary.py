@@ -85,11 +85,14 @@ def print_summary(
     lines += _render(header, rows, align, _column_widths(positions, line_length))
     trainable = model.trainable_weights
     non_trainable = model.non_trainable_weights
+    optimizer_variables = _optimizer_variables(model)
     lines += [
-        _count_line("Total params", trainable + non_trainable),
+        _count_line("Total params", trainable + non_trainable + (optimizer_variables or [])),
         _count_line("Trainable params", trainable),
         _count_line("Non-trainable params", non_trainable),
     ]
+    if optimizer_variables is not None:
+        lines.append(_count_line("Optimizer params", optimizer_variables))
     text = "\n".join(lines) + "\n"
     if print_fn is None:
         sys.stdout.write(text)
@@ -104,6 +107,20 @@ def readable_memory_size(size: float) -> str:
             return f"{size:.2f} {unit}"
         size /= 1024
     return f"{size:.2f} PB"
+
+
+def _optimizer_variables(model: Model) -> list | None:
+    """The optimizer's variables once Keras would count them: when its optimizer is built,
+    which ``fit``, ``evaluate`` and ``train_on_batch`` / ``test_on_batch`` do (and loading a
+    trained model: it has stepped). ``None`` before that, or for a torch optimizer."""
+    if not getattr(model, "compiled", False):
+        return None
+    optimizer = getattr(model, "optimizer", None)
+    if not hasattr(type(optimizer), "variables"):
+        return None
+    if not model._compile_state.ready and int(optimizer.iterations) == 0:
+        return None
+    return list(optimizer.variables)
 
 
 def _count_line(label: str, weights: list) -> str:
@@ -176,6 +193,8 @@ def _format_output_shape(layer: Layer) -> str:
     if layer._inbound_nodes:
         outputs = layer._inbound_nodes[-1].outputs
         shapes = tree.map_structure(lambda t: _format_shape(t.shape), outputs)
+    elif _graph_output_shape(layer) is not None:  # a model built on an Input, never called
+        shapes = tree.map_shapes(_format_shape, _graph_output_shape(layer))
     elif getattr(layer, "built", False) and layer._build_shapes is not None:
         try:
             shapes = tree.map_shapes(_format_shape, layer.compute_output_shape(layer._build_shapes))
@@ -185,6 +204,18 @@ def _format_output_shape(layer: Layer) -> str:
         return "?"
     flat = tree.flatten(shapes)
     return flat[0] if len(flat) == 1 else str(shapes).replace("'", "")
+
+
+def _graph_output_shape(layer: Layer) -> Any:
+    """A Functional or built Sequential model's output shape(s); ``None`` for other layers."""
+    from torchseq.models.model import Model
+
+    if not isinstance(layer, Model) or not layer.built:
+        return None
+    try:
+        return layer.output_shape
+    except ValueError:  # a subclassed model: no graph, no symbolic output
+        return None
 
 
 def _connections(layer: Layer, relevant: set | None) -> str:
