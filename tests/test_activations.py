@@ -186,12 +186,34 @@ def test_get_none_is_linear():
     assert activations.get(None) is activations.linear
 
 
-def test_get_callable_is_returned_as_is():
+def test_get_callable_is_returned_as_is(keras):
     def custom(x):
         return 2 * x
 
     assert activations.get(custom) is custom
-    assert activations.serialize(custom) == "custom"
+    assert activations.serialize(custom) == keras.activations.serialize(custom)
+
+
+def test_registered_function_round_trips_by_its_registered_name(keras):
+    from torchseq import layers, saving
+
+    def cube(x):
+        return x**3
+
+    saving.register_keras_serializable(package="tests_act")(cube)
+    keras.saving.register_keras_serializable(package="tests_act")(cube)
+    try:
+        config = layers.Dense(2, activation=cube).get_config()["activation"]
+        assert config == keras.layers.Dense(2, activation=cube).get_config()["activation"]
+        assert config["config"] == "tests_act>cube"
+        rebuilt = layers.Dense.from_config(layers.Dense(2, activation=cube).get_config())
+        assert rebuilt.activation is cube
+        assert activations.get(config) is cube
+        with saving.custom_object_scope({"scoped_cube": cube}):
+            assert activations.get("scoped_cube") is cube
+    finally:
+        saving.get_custom_objects().pop("tests_act>cube")
+        keras.saving.get_custom_objects().pop("tests_act>cube")
 
 
 def test_get_keras_config_dict(keras):
@@ -234,7 +256,7 @@ def test_deserialize_custom_objects():
         return 3 * x
 
     assert activations.deserialize("scaled", custom_objects={"scaled": scaled}) is scaled
-    with pytest.raises(ValueError, match="Unknown activation"):
+    with pytest.raises(ValueError, match="Unknown activation: .* or a registered function"):
         activations.deserialize("scaled")
 
 

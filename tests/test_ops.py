@@ -343,6 +343,29 @@ class TestConversion:
         with pytest.raises(TypeError, match="received: dict"):
             ops.convert_to_tensor({"a": 1})
 
+    @pytest.mark.parametrize(
+        "value", ["a b", [["a b"], ["c"]], np.array(["a", "bc"]), np.array([b"x"])]
+    )
+    def test_strings_stay_a_numpy_array(self, value):
+        # Torch has no string tensors; the string layers and Input(dtype="string") take these
+        # (keras.io's pretrained_word_embeddings feeds its end-to-end model this way).
+        strings = ops.convert_to_tensor(value, dtype=None if isinstance(value, str) else "string")
+        assert isinstance(strings, np.ndarray)
+        np.testing.assert_array_equal(strings, np.asarray(value))
+
+    def test_strings_to_a_numeric_dtype(self):
+        with pytest.raises(TypeError, match="dtype=None or \"string\", received: dtype='int32'"):
+            ops.convert_to_tensor([["a b"]], dtype="int32")
+
+    def test_strings_feed_a_string_model(self):
+        from torchseq import Input, Model, layers
+
+        lookup = layers.StringLookup(vocabulary=["cat", "dog"])
+        inputs = Input(shape=(2,), dtype="string")
+        model = Model(inputs, lookup(inputs))
+        ids = model(ops.convert_to_tensor([["dog", "fish"]]))
+        np.testing.assert_array_equal(ops.convert_to_numpy(ids), [[2, 0]])
+
     def test_python_scalar_keeps_half_precision(self):
         assert ops.add(torch.ones(2, dtype=torch.float16), 2.0).dtype == torch.float16
 

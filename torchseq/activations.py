@@ -479,11 +479,13 @@ def get(identifier: str | dict[str, Any] | Callable[..., Any] | None) -> Callabl
     )
 
 
-def serialize(activation: Callable[..., Any]) -> str:
-    """Return the name that :func:`get` resolves back to this function.
+def serialize(activation: Callable[..., Any]) -> str | dict[str, Any]:
+    """Return what :func:`get` resolves back to this function, as Keras writes it.
 
-    Built-ins give their Keras name (``swish`` gives ``"silu"`` as in Keras);
-    other functions give their ``__name__``.
+    Built-ins give their Keras name (``swish`` gives ``"silu"`` as in Keras); other
+    functions give Keras's function config, naming them as registered
+    (``"package>name"``) or by their ``__name__``:
+    ``{"module": "builtins", "class_name": "function", "config": name, ...}``.
 
     Raises:
         TypeError: If ``activation`` is not callable or has no ``__name__``.
@@ -496,7 +498,14 @@ def serialize(activation: Callable[..., Any]) -> str:
             "activation must be a function with a __name__, "
             f"received: {activation!r} of type {type(activation).__name__}"
         )
-    return name
+    from torchseq.saving import object_registration  # late: saving sits above the layers
+
+    return {
+        "module": "builtins",
+        "class_name": "function",
+        "config": object_registration.get_registered_name(activation),
+        "registered_name": "function",
+    }
 
 
 def deserialize(
@@ -508,7 +517,10 @@ def deserialize(
     Args:
         config: A name such as ``"relu"`` or a dict such as
             ``{"class_name": "function", "config": "relu"}``.
-        custom_objects: Extra name -> function entries, searched first.
+        custom_objects: Extra name -> function entries. Names are looked up as Keras
+            does: in an active ``custom_object_scope``, the functions registered with
+            ``register_keras_serializable`` (``"package>name"``), ``custom_objects``,
+            then the built-ins.
 
     Raises:
         ValueError: If the name is unknown or the dict is malformed.
@@ -521,12 +533,16 @@ def deserialize(
             f"activation config must be a string or a dict, received: {config!r} "
             f"of type {type(config).__name__}"
         )
-    known = {**_BY_NAME, **(custom_objects or {})}
-    if config not in known:
+    from torchseq.saving import object_registration  # late: saving sits above the layers
+
+    found = object_registration.get_registered_object(config, custom_objects, _BY_NAME)
+    if found is None:
+        known = {**_BY_NAME, **(custom_objects or {})}
         raise ValueError(
-            f"Unknown activation: expected one of {sorted(known)}, received: {config!r}"
+            f"Unknown activation: expected one of {sorted(known)} or a registered "
+            f"function, received: {config!r}"
         )
-    return known[config]
+    return found
 
 
 def _name_from_config(config: dict[str, Any]) -> Any:

@@ -381,3 +381,41 @@ def test_volume_classifier_trains() -> None:
     history = model.fit(x, y, epochs=5, batch_size=8, verbose=0)
     losses = history.history["loss"]
     assert losses[-1] < losses[0]
+
+
+def _standardized_conv(base: type, ops_module) -> type:
+    """keras.io's StandardizedConv2DWithOverride, written against ``base``'s library."""
+
+    class StandardizedConv2D(base):
+        def convolution_op(self, inputs, kernel):
+            mean, var = ops_module.moments(kernel, axes=[0, 1, 2], keepdims=True)
+            return ops_module.conv(
+                inputs, (kernel - mean) / ops_module.sqrt(var + 1e-10), padding="valid",
+                strides=list(self.strides),
+            )
+
+    return StandardizedConv2D
+
+
+def test_an_overridden_convolution_op_gets_the_keras_kernel_and_matches_keras():
+    keras = pytest.importorskip("keras")
+    from torchseq import ops
+
+    inputs = np.random.default_rng(0).normal(size=(2, 9, 9, 3)).astype("float32")
+    reference = _standardized_conv(keras.layers.Conv2D, keras.ops)(4, 3, activation="relu")
+    expected = to_numpy(reference(inputs))
+    layer = _standardized_conv(Conv2D, ops)(4, 3, activation="relu")
+    layer(torch.from_numpy(inputs))
+    layer.set_weights([to_numpy(w) for w in reference.get_weights()])
+    np.testing.assert_allclose(to_numpy(layer(torch.from_numpy(inputs))), expected, atol=1e-5)
+    assert not Conv2D._custom_convolution_op, "the built-in path keeps the torch kernel"
+
+
+def test_convolution_op_convolves_without_bias_or_activation():
+    layer = Conv2D(4, 3, strides=2, padding="same", activation="relu")
+    x = torch.randn(2, 7, 8, 3)
+    layer(x)
+    with torch.no_grad():
+        layer.bias.fill_(-100.0)  # relu of conv + bias would be all zeros
+        outputs = layer.convolution_op(x, layer.kernel.value)
+    assert outputs.shape == (2, 4, 4, 4) and bool((outputs < 0).any())

@@ -149,7 +149,12 @@ def test_dense_rejects_wrong_input_size() -> None:
 def test_activation_accepts_a_callable() -> None:
     layer = Activation(_square)
     torch.testing.assert_close(layer(torch.tensor([-2.0, 3.0])), torch.tensor([4.0, 9.0]))
-    assert layer.get_config()["activation"] == "_square"
+    assert layer.get_config()["activation"] == {  # Keras's config of a function of yours
+        "module": "builtins",
+        "class_name": "function",
+        "config": "_square",
+        "registered_name": "function",
+    }
 
 
 def test_activation_unknown_name_lists_valid_names() -> None:

@@ -141,3 +141,26 @@ def test_custom_layers_inside_wrappers_match_keras(wrapping):
     x = np.random.default_rng(0).random((2, 5, 4)).astype("float32")
     assert tuple(ours.output.shape) == tuple(theirs.output.shape)
     np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+class Endpoint(keras.layers.Layer):
+    """keras.io's LogisticEndpoint: a metric updated in call, inputs given by keyword."""
+
+    def __init__(self):
+        super().__init__()
+        self.accuracy_metric = keras.metrics.BinaryAccuracy(name="accuracy")
+
+    def call(self, logits, targets=None):
+        if targets is not None:
+            self.accuracy_metric.update_state(targets, logits)
+        return ops.sigmoid(logits)
+
+
+def test_a_call_given_its_first_argument_by_keyword_takes_it_as_inputs():
+    layer = Endpoint()
+    logits, targets = np.ones((4, 1), "float32"), np.ones((4, 1), "float32")
+    outputs = layer(logits=logits, targets=targets)
+    assert tuple(outputs.shape) == (4, 1)
+    assert float(layer.accuracy_metric.result()) == 1.0
+    symbolic = layer(logits=keras.Input((1,)), targets=keras.Input((1,)))
+    assert symbolic.shape == (None, 1)

@@ -253,3 +253,45 @@ def test_metric_variables_are_keras_variables():
     assert type(mean.total) is Buffer and mean.total.dtype_name == "float64"
     mean.count.assign(4.0)
     assert float(mean.result()) == 1.0
+
+
+def test_a_standalone_variable_is_made_as_in_keras():
+    value = keras.Variable(np.arange(3.0), name="scale")
+    assert isinstance(value, Parameter) and value.trainable and value.path == "scale"
+    assert value.dtype == torch.float32  # floatx, as Keras casts a float64 value
+    ones = keras.Variable("ones", shape=(2, 2), trainable=False)
+    assert isinstance(ones, Buffer) and not ones.trainable and ones.path == "variable"
+    np.testing.assert_array_equal(ones.numpy(), np.ones((2, 2), "float32"))
+    init = keras.Variable(keras.initializers.Constant(2.0), shape=(2,), dtype="float64")
+    assert init.dtype == torch.float64 and init.numpy().tolist() == [2.0, 2.0]
+    with pytest.raises(ValueError, match="needs the variable's shape, received: shape=None"):
+        keras.Variable("zeros")
+    with pytest.raises(ValueError, match="without '/', received: name='a/b'"):
+        keras.Variable(1.0, name="a/b")
+
+
+def _with_variables(library):
+    """keras.io's LayerWithCustomVariable, plus a non-trainable variable."""
+
+    class WithVariables(library.layers.Dense):
+        def __init__(self, units):
+            super().__init__(units)
+            self.offset = library.Variable(np.zeros((units,)), name="offset", dtype="float32")
+            self.frozen = library.Variable("ones", shape=(units,), trainable=False, name="frozen")
+
+        def call(self, inputs):
+            return super().call(inputs) * self.frozen + self.offset
+
+    return WithVariables(2)
+
+
+def test_a_variable_set_on_a_layer_is_tracked_in_keras_order():
+    expected = _with_variables(pytest.importorskip("keras"))
+    expected(np.ones((1, 3), "float32"))
+    layer = _with_variables(keras)
+    layer(np.ones((1, 3), "float32"))
+    assert [w.path for w in layer.weights] == [w.path for w in expected.weights]
+    assert [w.name for w in layer.trainable_weights] == ["offset", "kernel", "bias"]
+    layer.set_weights([w.numpy() + 1.0 for w in layer.weights])
+    assert layer.offset.numpy().tolist() == [1.0, 1.0]
+    assert dict(layer.named_parameters())["offset"] is layer.offset  # the optimizer sees it

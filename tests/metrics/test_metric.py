@@ -185,3 +185,23 @@ def test_update_state_and_result_compile_without_graph_breaks(make_metric, make_
         update(*args)
     torch.testing.assert_close(result(), eager.result())
     torch._dynamo.reset()
+
+
+def test_a_metric_updated_in_a_layers_call_counts_no_symbolic_call():
+    import torchseq as keras
+
+    class Counts(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.seen = metrics.Sum(name="seen")
+
+        def call(self, inputs):
+            self.seen.update_state(keras.ops.ones_like(inputs[:, 0]))
+            return inputs
+
+    layer = Counts()
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, layer(inputs))
+    assert float(layer.seen.result()) == 0.0  # shape inference ran call on fake tensors
+    model.predict(np.zeros((5, 3), "float32"), verbose=0)
+    assert float(layer.seen.result()) == 5.0

@@ -366,3 +366,43 @@ def test_a_plain_torch_module_stands_in_a_sequential_model():
     backbone_layer.trainable = False
     assert len(model.trainable_weights) == 2
     assert tuple(model(torch.randn(2, 3, 16, 16)).shape) == (2, 10)
+
+
+def _functional_names_after_sequential_builds(lib):
+    """The automatic names of Functional models made after each way of building a
+    Sequential (Keras makes an inner Functional model at every build)."""
+    layers_ = lib.layers
+
+    def next_name():
+        inputs = lib.Input((3,))
+        return lib.Model(inputs, inputs).name
+
+    names = []
+    lib.Sequential([layers_.Dense(2)])  # no input: not built
+    names.append(next_name())
+    lib.Sequential([lib.Input((3,)), layers_.Dense(2), layers_.Dense(2)])
+    names.append(next_name())
+    model = lib.Sequential()
+    for layer in (lib.Input((3,)), layers_.Dense(2), layers_.Dense(2)):
+        model.add(layer)
+    names.append(next_name())
+    model.pop()
+    names.append(next_name())
+    model = lib.Sequential([layers_.Dense(2)])
+    model(np.zeros((1, 3), "float32"))
+    names.append(next_name())
+    model.add(layers_.Dense(1))
+    names.append(next_name())
+    lib.Sequential.from_config(model.get_config())
+    names.append(next_name())
+    return names
+
+
+def test_building_takes_the_automatic_names_of_keras_inner_functional_models():
+    # Keras's summaries of models made after a Sequential read "functional_1"
+    # (keras.io's text classification transformer, with a Sequential feed-forward block).
+    reference = pytest.importorskip("keras")
+    reference.utils.clear_session()
+    expected = _functional_names_after_sequential_builds(reference)
+    assert _functional_names_after_sequential_builds(keras) == expected
+    assert expected[:2] == ["functional", "functional_2"]

@@ -218,3 +218,28 @@ def test_too_narrow_a_line_is_a_clear_error():
     model, _ = seed_input_first(torchseq)
     with pytest.raises(ValueError, match="line_length=10 is too small"):
         model.summary(line_length=10)
+
+
+def test_optimizer_params_are_counted_once_the_optimizer_has_stepped():
+    # Keras builds its optimizer at the first step and then adds its variables to the totals
+    # (keras.io's collaborative filtering example prints its summary after fit).
+    keras = pytest.importorskip("keras")
+    keras.utils.clear_session()
+    texts = []
+    for lib in (torchseq, keras):
+        inputs = lib.Input((3,))
+        model = lib.Model(inputs, lib.layers.Dense(2)(inputs))
+        model.compile(lib.optimizers.Adam(), "mse")
+        before = _summary_of(model)
+        assert "Optimizer params" not in before
+        model.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)
+        texts.append(_summary_of(model))
+    assert texts[0] == texts[1]
+    assert " Total params: 26 (104.00 B)" in texts[0]
+    assert " Optimizer params: 18 (72.00 B)" in texts[0]
+
+
+def _summary_of(model):
+    lines = []
+    model.summary(print_fn=lambda text, **_: lines.append(text))
+    return lines[0]

@@ -202,3 +202,28 @@ def test_a_fused_kernel_without_symbolic_sizes_still_infers_its_shape():
     output = layers.Lambda(lambda t: lstm(t)[0])(torchseq.Input((None, 3)))
     assert output.shape == (None, None, 4)
 
+
+
+def _tiled_causal_mask_layer(k):
+    """keras.io's translation transformer builds its causal mask with shape arithmetic done on
+    tensors: the batch size goes through ops.expand_dims / ops.concatenate into ops.tile."""
+
+    class CausalMask(k.layers.Layer):
+        def call(self, inputs):
+            batch_size, length = k.ops.shape(inputs)[0], k.ops.shape(inputs)[1]
+            mask = k.ops.cast(k.ops.arange(length)[:, None] >= k.ops.arange(length), "int32")
+            mult = k.ops.concatenate(
+                [k.ops.expand_dims(batch_size, -1), k.ops.convert_to_tensor([1, 1])], axis=0
+            )
+            return k.ops.tile(k.ops.reshape(mask, (1, length, length)), mult)
+
+    return CausalMask()
+
+
+@pytest.mark.parametrize("input_shape", [(None, 3), (5, 3)])
+def test_shapes_computed_as_tensors_are_inferred_as_keras_does(input_shape):
+    expected = _tiled_causal_mask_layer(keras)(keras.Input(input_shape)).shape
+    output = _tiled_causal_mask_layer(torchseq)(torchseq.Input(input_shape))
+    assert output.shape == expected
+    values = _tiled_causal_mask_layer(torchseq)(torch.zeros(2, 4, 3))
+    assert values.shape == (2, 4, 4) and values[1].tril().equal(values[1])

@@ -169,3 +169,55 @@ def test_overwrite_false_keeps_the_existing_file(tmp_path):
     with pytest.raises(ValueError, match="exists and overwrite=False"):
         _model().save_weights(weights, overwrite=False)
     assert weights.read_bytes() == b"previous"
+
+
+def _subclassed(lib):
+    # Keras walks a subclassed model's public attributes by name, its `layers` property among
+    # them: `alpha`, `blocks` and `extra` sort before it, `mid` and `zeta` are saved under it.
+    class Net(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.zeta = lib.layers.Dense(2)
+            self.alpha = lib.layers.Dense(3)
+            self.blocks = [lib.layers.Dense(2), lib.layers.Dense(2)]
+            self.mid = lib.layers.Dense(2)
+            self.extra = []
+            self.extra.append(lib.layers.Dense(2))
+
+        def call(self, x):
+            x = self.zeta(self.alpha(x))
+            return self.extra[0](self.mid(self.blocks[1](self.blocks[0](x))))
+
+    return Net()
+
+
+def _variable_groups(path):
+    import h5py
+
+    found = []
+    with h5py.File(path, "r") as f:
+        f.visit(lambda name: found.append(name) if name.endswith("vars") else None)
+    return found
+
+
+def test_subclassed_model_files_have_keras_layout_both_ways(tmp_path):
+    keras = pytest.importorskip("keras")
+    x = np.random.default_rng(0).random((3, 4), dtype=np.float32)
+    theirs, ours = _subclassed(keras), _subclassed(torchseq)
+    theirs(x), ours(torch.from_numpy(x))
+    theirs.save_weights(tmp_path / "theirs.weights.h5")
+    ours.save_weights(tmp_path / "ours.weights.h5")
+    assert _variable_groups(tmp_path / "ours.weights.h5") == _variable_groups(
+        tmp_path / "theirs.weights.h5"
+    )
+    assert "layers/dense_4/vars" in _variable_groups(tmp_path / "ours.weights.h5")
+    ours.load_weights(tmp_path / "theirs.weights.h5")
+    expected = keras.ops.convert_to_numpy(theirs(x))
+    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-6)
+    other = _subclassed(torchseq)
+    other(torch.from_numpy(x))
+    other.save_weights(tmp_path / "other.weights.h5")
+    theirs.load_weights(tmp_path / "other.weights.h5")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(theirs(x)), other.predict(x, verbose=0), rtol=1e-6
+    )

@@ -504,3 +504,26 @@ def test_a_loss_attribute_of_yours_is_not_hidden():
     assert isinstance(model.loss, torch.nn.MSELoss)
     model.compile("sgd", "mae")
     assert model.loss == "mae"
+
+
+def test_callbacks_read_log_values_as_python_floats_as_in_keras():
+    # keras.io's callbacks guide compares logs["loss"] with np.less and formats it.
+    seen = []
+
+    class Types(callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(("batch", {type(v) for v in logs.values()}))
+
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(("epoch", {type(v) for v in logs.values()}))
+
+        def on_test_end(self, logs=None):
+            seen.append(("test", {type(v) for v in logs.values()}))
+
+    model = torchseq.Sequential([layers.Dense(1)])
+    model.compile(optimizer="rmsprop", loss="mse", metrics=["mean_absolute_error"])
+    x, y = np.zeros((8, 3), "float32"), np.ones((8, 1), "float32")
+    model.fit(x, y, batch_size=4, epochs=1, validation_split=0.5, verbose=0, callbacks=[Types()])
+    model.evaluate(x, y, verbose=0, callbacks=[Types()])
+    assert {kind for kind, _ in seen} == {"batch", "epoch", "test"}
+    assert all(types == {float} for _, types in seen), seen

@@ -94,3 +94,23 @@ def test_fit_evaluate_predict_accept_it():
     assert len(history.history["loss"]) == 2
     assert np.isfinite(model.evaluate(dataset, verbose=0))
     assert model.predict(dataset, verbose=0).shape == (56, 1)
+
+
+def test_read_only_arrays_are_taken_without_a_warning():
+    # pandas' `.values` are read-only (copy-on-write); keras.io's weather forecasting example
+    # passes a DataFrame as targets. Warnings are errors in this suite.
+    data = np.arange(20.0).reshape(10, 2)
+    data.flags.writeable = False
+    dataset = timeseries_dataset_from_array(data, data[:, 0], 3, batch_size=4)
+    windows, targets = dataset[0]
+    np.testing.assert_array_equal(windows[1].numpy(), data[1:4])
+    np.testing.assert_array_equal(targets.numpy(), data[:4, 0])
+
+
+def test_take_yields_the_first_batches():
+    data = np.arange(30.0)
+    dataset = timeseries_dataset_from_array(data, data, 3, batch_size=4)
+    for windows, targets in dataset.take(1):  # the keras.io examples' look at one batch
+        np.testing.assert_array_equal(windows.numpy(), dataset[0][0].numpy())
+        np.testing.assert_array_equal(targets.numpy(), [0.0, 1.0, 2.0, 3.0])
+    assert [len(dataset.take(n)) for n in (0, 2, 100, -1)] == [0, 2, 7, 7]

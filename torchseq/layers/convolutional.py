@@ -20,7 +20,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from torchseq import activations, config, constraints, initializers, regularizers
+from torchseq import activations, config, constraints, initializers, ops, regularizers
 from torchseq.layers.layer import InputSpec, Layer
 
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D"]
@@ -145,6 +145,13 @@ class _BaseConv(_ConvGeometry):
     """
 
     _rejects_strided_dilation = True
+    # Whether call() goes through convolution_op(): only for a subclass that overrides it,
+    # so that the built-in path keeps calling the torch kernel on the stored layout.
+    _custom_convolution_op = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._custom_convolution_op = cls.convolution_op is not _BaseConv.convolution_op
 
     def __init__(
         self,
@@ -229,7 +236,26 @@ class _BaseConv(_ConvGeometry):
         """The kernel's Keras shape for ``channels`` input channels."""
         return (*self.kernel_size, channels // self.groups, self.filters)
 
+    def convolution_op(self, inputs: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+        """The convolution alone (no bias, no activation), as Keras's ``Conv.convolution_op``.
+
+        ``kernel`` is in Keras's layout, ``(*kernel_size, in_channels // groups, filters)``:
+        ``self.kernel.value``, not ``self.kernel``, which is stored in torch's layout. A
+        subclass that overrides this method gets it called from ``call`` with
+        ``self.kernel.value``, then the bias and activation are applied.
+        """
+        return ops.conv(
+            inputs,
+            kernel,
+            strides=list(self.strides),
+            padding=self.padding,
+            dilation_rate=self.dilation_rate,
+            data_format=self.data_format,
+        )
+
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        if self._custom_convolution_op:
+            return self._call_convolution_op(inputs)
         x, padding = self._pad_input(_to_torch_layout(inputs, self._channels_last, self.rank))
         kernel = _torch_kernel(self.kernel, self.rank)
         outputs = self._torch_conv(
@@ -242,6 +268,14 @@ class _BaseConv(_ConvGeometry):
             groups=self.groups,
         )
         return _activated(self.activation, outputs, self._channels_last, self.rank)
+
+    def _call_convolution_op(self, inputs: torch.Tensor) -> torch.Tensor:
+        outputs = self.convolution_op(inputs, self.kernel.value)
+        if self.use_bias:
+            shape = [1] * outputs.ndim
+            shape[self._channel_axis] = self.filters
+            outputs = outputs + self.bias.reshape(shape)
+        return outputs if self.activation is None else self.activation(outputs)
 
     def _output_channels(self, input_shape: tuple) -> int:
         return self.filters

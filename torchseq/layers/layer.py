@@ -34,7 +34,7 @@ from torch.nn.parameter import (
 )
 
 from torchseq import config, dtype_policies
-from torchseq.layers import subclass_config, variables
+from torchseq.layers import subclass_config, tracked_containers, variables
 from torchseq.layers.symbolic import KerasTensor, Node, infer_output_spec, is_symbolic
 from torchseq.utils import conversion, naming, tree
 from torchseq.utils.integers import int_or_none, is_int
@@ -338,7 +338,35 @@ class Layer(LazyModuleMixin, nn.Module):
             if old is not None and old != name and old.startswith("variable"):
                 self._rename_weight(old, name)
                 return
+            if old is None and isinstance(value, variables.Variable):
+                self._track_variable(name, value)
+                return
+        modules = self.__dict__.get("_modules")
+        if modules is not None:
+            # Sub-layers in a list, tuple or dict are the layer's own, as in Keras.
+            if isinstance(modules.get(name), tracked_containers.ContainerModules):
+                del modules[name]  # the container they came from is replaced
+            if isinstance(value, (list, tuple, dict)):
+                value = tracked_containers.track(self, name, value)
+                super().__setattr__(name, value)
+                tracked_containers.register(self, name, value)
+                return
         super().__setattr__(name, value)
+
+    def _track_variable(self, name: str, variable: torch.Tensor) -> None:
+        """``self.v = keras.Variable(...)``: the variable becomes one of the layer's weights,
+        keeping its own path, as Keras tracks it."""
+        if name in self._parameters or name in self._buffers:
+            self._weight_specs.pop(name, None)
+            delattr(self, name)
+        trainable = bool(variable.trainable)
+        self._register_weight(name, variable, trainable)
+        if isinstance(variable, nn.Parameter):
+            variable.requires_grad_(self._trainable)
+        layout = variable.__dict__.get("_keras_layout")  # another layer's conv kernel, shared
+        self._weight_specs[name] = _WeightSpec(
+            trainable=trainable, layout=layout, path=variable.path
+        )
 
     def _registered_name_of(self, value: torch.Tensor) -> str | None:
         for key, tensor in (*self._parameters.items(), *self._buffers.items()):
@@ -389,11 +417,14 @@ class Layer(LazyModuleMixin, nn.Module):
         self._attach_variables()
 
     def _own_weight_entries(self) -> list[tuple[torch.Tensor, tuple[int, ...] | None]]:
+        """The layer's own weights: those made trainable first, each group in creation
+        order, as Keras lists them (``keras.Variable``s and weights interleave)."""
         entries = []
-        for name, spec in self._weight_specs.items():
-            tensor = self._parameters.get(name, self._buffers.get(name))
-            if tensor is not None and not is_lazy(tensor):
-                entries.append((tensor, spec.layout))
+        for trainable in (True, False):
+            for name, spec in self._weight_specs.items():
+                tensor = self._parameters.get(name, self._buffers.get(name))
+                if spec.trainable is trainable and tensor is not None and not is_lazy(tensor):
+                    entries.append((tensor, spec.layout))
         return entries
 
     def _weight_entries(self) -> list[tuple[torch.Tensor, tuple[int, ...] | None]]:
@@ -643,6 +674,8 @@ class Layer(LazyModuleMixin, nn.Module):
             except RuntimeError as error:
                 self._explain_input_error(args, error)
                 raise
+        if not args and kwargs:
+            args, kwargs = _inputs_as_first_argument(type(self), kwargs)
         if args and is_symbolic(args[0]) or kwargs and is_symbolic(kwargs):
             return self._call_symbolic(args, kwargs)
         if args and not isinstance(args[0], torch.Tensor):
@@ -1200,6 +1233,16 @@ def _named_call_parameters(layer_type: type) -> tuple[tuple[str, ...], frozenset
         )
         found = _NAMED_CALL_PARAMETERS[layer_type] = (positional, named)
     return found
+
+
+def _inputs_as_first_argument(layer_type: type, kwargs: dict) -> tuple[tuple, dict]:
+    """``call``'s first argument, given by keyword (``layer(logits=x, targets=y)``), moved
+    to the front: Keras takes a call's first argument as its inputs however it is passed."""
+    positional = _named_call_parameters(layer_type)[0]
+    if not positional or positional[0] not in kwargs:
+        return (), kwargs
+    kwargs = dict(kwargs)
+    return (kwargs.pop(positional[0]),), kwargs
 
 
 def _fake_probe(leaf: Any) -> Any:

@@ -49,12 +49,16 @@ def serialize_layer(layer: Layer, *, include_build_config: bool = True) -> dict[
             "config": layer.get_config(),
             "registered_name": spec.class_name,
         }
+    # Late: saving sits above the layers. Objects a get_config() of yours returns as they
+    # are (a regularizer, a nested layer) become their configs, as Keras writes them.
+    from torchseq.saving.serialization_lib import serialize_keras_object
+
     class_name = _class_name(type(layer))
     public_module = _public_module_of(type(layer), class_name)
     serialized = {
         "module": public_module or type(layer).__module__,
         "class_name": class_name,
-        "config": layer.get_config(),
+        "config": serialize_keras_object(layer.get_config()),
         "registered_name": None if public_module else _registered_name(type(layer)),
     }
     if public_module and class_name in _KERAS_MODEL_NAMES:

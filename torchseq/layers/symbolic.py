@@ -26,6 +26,7 @@ __all__ = [
     "STRING",
     "KerasTensor",
     "Node",
+    "in_shape_inference",
     "infer_output_spec",
     "is_string",
     "is_string_array",
@@ -251,6 +252,20 @@ _HINTS = (2, 16)
 # Sizes for the fallback: two runs with different stand-ins tell which output dimensions
 # follow the unknown ones (far enough apart that strides up to 32 tell them apart).
 _PROBE_SIZES = ((2, 16), (3, 37))
+# Tensors made from Python numbers up to this size keep their values in the probe runs, so
+# shape arithmetic done on tensors can be read back (see _shape_values_kept).
+_KEPT_CONSTANT_SIZE = 64
+# How many shape inferences are running (a layer's call infers its sublayers' shapes too).
+_inferring = 0
+
+
+def in_shape_inference() -> bool:
+    """Whether code is running on fake tensors to infer shapes.
+
+    State must not change then: Keras runs such calls in a stateless scope, so a metric
+    that a layer updates in ``call`` counts only real batches.
+    """
+    return _inferring > 0
 
 
 def infer_output_spec(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
@@ -263,16 +278,21 @@ def infer_output_spec(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     sizes decide instead. Returns a structure of :class:`KerasTensor`, ``None`` wherever an
     output dimension is unknown.
     """
-    with _quiet_fake_tensor_log():
-        try:
-            specs, exact = _run_symbolic(fn, args, kwargs)
-        except Exception:  # noqa: BLE001 - no symbolic rule in torch; the probes show real errors
-            return _run_probes(fn, args, kwargs)
-        if not exact:
+    global _inferring
+    _inferring += 1
+    try:
+        with _quiet_fake_tensor_log():
             try:
+                specs, exact = _run_symbolic(fn, args, kwargs)
+            except Exception:  # noqa: BLE001 - no symbolic rule in torch; probes show real errors
                 return _run_probes(fn, args, kwargs)
-            except Exception:  # noqa: BLE001, S110 - the code only runs at the sizes it fixed
-                pass
+            if not exact:
+                try:
+                    return _run_probes(fn, args, kwargs)
+                except Exception:  # noqa: BLE001, S110 - the code only runs at the sizes it fixed
+                    pass
+    finally:
+        _inferring -= 1
     return _map_specs(lambda spec: KerasTensor(*spec), specs)
 
 
@@ -348,7 +368,7 @@ def _run_probes(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
 
     runs = []
     for batch_size, unknown_size in _PROBE_SIZES:
-        with FakeTensorMode(allow_non_fake_inputs=True):
+        with _shape_values_kept(), FakeTensorMode(allow_non_fake_inputs=True):
             make = functools.partial(_fake_like, batch_size=batch_size, unknown_size=unknown_size)
             outputs = fn(*tree.map_structure(make, args), **tree.map_structure(make, kwargs))
             runs.append(tree.map_structure(lambda t: (tuple(t.shape), t.dtype), outputs))
@@ -361,6 +381,25 @@ def _run_probes(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     flat = [merge(a, b) for a, b in zip(_flat_specs(first), _flat_specs(second))]
     leaves = iter(flat)
     return _map_specs(lambda _: KerasTensor(*next(leaves)), first)
+
+
+@contextlib.contextmanager
+def _shape_values_kept() -> Iterator[None]:
+    """Let fake tensors made from Python numbers keep values beyond one element.
+
+    Code that computes a shape as a tensor and reads it back, e.g. the repeats
+    ``ops.concatenate([ops.expand_dims(batch_size, -1), ops.convert_to_tensor([1, 1])])``
+    given to ``ops.tile`` (keras.io's translation transformer), needs the values; torch's
+    fake mode keeps them, and computes on them, only for one-element tensors by default.
+    """
+    from torch._subclasses import fake_tensor
+
+    limit = fake_tensor.CONSTANT_NUMEL_LIMIT
+    fake_tensor.CONSTANT_NUMEL_LIMIT = max(limit, _KEPT_CONSTANT_SIZE)
+    try:
+        yield
+    finally:
+        fake_tensor.CONSTANT_NUMEL_LIMIT = limit
 
 
 def _fake_like(leaf: Any, *, batch_size: int, unknown_size: int) -> Any:

@@ -49,9 +49,29 @@ class Variable:
     Mixed into :class:`Parameter` and :class:`Buffer`; ``isinstance(w, Variable)`` tells
     whether a tensor has the face. ``path`` (``"dense/kernel"``) and the Keras layout are
     kept in the tensor's ``__dict__`` by :func:`attach`.
+
+    ``keras.Variable(initializer, shape=None, dtype=None, trainable=True, name=None)`` makes
+    a standalone variable, as in Keras: a :class:`Parameter` when trainable, else a
+    :class:`Buffer`. ``initializer`` is an initializer (or its name), called with
+    ``shape``, or the value itself; ``dtype`` defaults to ``floatx()``. Assigned to an
+    attribute of a layer, the variable becomes one of its weights. ``autocast``,
+    ``aggregation`` and ``synchronization`` are accepted for compatibility.
+
+    Example:
+        >>> v = Variable(np.ones((2,)), name="scale")
+        >>> v.path, v.trainable, v.numpy()
+        ('scale', True, array([1., 1.], dtype=float32))
     """
 
     __torch_function__ = _disabled_torch_function_impl
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is not Variable:  # Parameter(data, requires_grad): torch's constructors
+            return super().__new__(cls, *args, **kwargs)
+        return _standalone_variable(*args, **kwargs)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass  # made whole by __new__
 
     @property
     def name(self) -> str:
@@ -238,6 +258,47 @@ def attach(tensor: torch.Tensor, path: str, layout: layouts.Layout = None) -> to
     tensor.path = path
     tensor._keras_layout = layout
     return tensor
+
+
+def _standalone_variable(
+    initializer: Any,
+    shape: Any = None,
+    dtype: Any = None,
+    trainable: bool = True,
+    autocast: bool = True,
+    aggregation: str | None = "none",
+    synchronization: str | None = "auto",
+    name: str | None = None,
+) -> Parameter | Buffer:
+    """``keras.Variable(...)``: see :class:`Variable`."""
+    name = "variable" if name is None else name
+    if not isinstance(name, str) or "/" in name:
+        raise ValueError(
+            f"Variable: name must be a string without '/', received: name={name!r}"
+        )
+    dtype = config.standardize_dtype(dtype)
+    if isinstance(initializer, str) or callable(initializer) and not hasattr(
+        initializer, "__array__"
+    ):
+        if shape is None:
+            raise ValueError(
+                "Variable: an initializer needs the variable's shape, received: shape=None "
+                f"with initializer={initializer!r}"
+            )
+        from torchseq import initializers  # late: initializers build on the layers' helpers
+
+        value = initializers.get(initializer)(tuple(int(dim) for dim in shape), dtype=dtype)
+    else:
+        value = initializer
+    with torch.no_grad():
+        tensor = torch.as_tensor(_as_tensor(value), dtype=dtype).clone().contiguous()
+    if shape is not None and tuple(tensor.shape) != tuple(int(dim) for dim in shape):
+        raise ValueError(
+            f"Variable: the initial value has shape {tuple(tensor.shape)}, but "
+            f"shape={tuple(shape)} was given"
+        )
+    weight = nn.Parameter(tensor) if trainable else tensor
+    return attach(weight, scoped_path(name))  # type: ignore[return-value]
 
 
 def scoped_path(path: str) -> str:

@@ -27,7 +27,7 @@ from torch.nn.parameter import UninitializedBuffer, is_lazy
 
 from torchseq import config, ops
 from torchseq import initializers as initializers_module
-from torchseq.layers import variables
+from torchseq.layers import symbolic, variables
 from torchseq.losses._inputs import explain_shape_error
 from torchseq.utils import naming
 
@@ -39,6 +39,8 @@ _Number = (int, float)
 def _without_grad(update: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(update)
     def update_state(*args: Any, **kwargs: Any) -> Any:
+        if symbolic.in_shape_inference():  # a layer's call on fake tensors counts no batch
+            return None
         if not torch.is_grad_enabled():  # the trainer already updates under no_grad
             return update(*args, **kwargs)
         with torch.no_grad():

@@ -41,3 +41,10 @@ class LayerList(nn.ModuleList):
 
     def __repr__(self) -> str:
         return repr(list(self))
+
+    def __getitem__(self, index: int | slice) -> Any:
+        # A slice is a plain list, as Keras's: `model.layers[:-1]` is appended to and
+        # handed to `Sequential(...)`, which takes a list of layers, not a module.
+        if isinstance(index, slice):
+            return list(self)[index]
+        return super().__getitem__(index)

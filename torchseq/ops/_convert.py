@@ -174,15 +174,44 @@ def _wrapped_indices(indices: TensorLike, length: int, device: torch.device) -> 
     return torch.where(index < 0, index + length, index)
 
 
-def convert_to_tensor(x: TensorLike, dtype: DTypeLike = None) -> Tensor:
+def convert_to_tensor(x: TensorLike, dtype: DTypeLike = None) -> Tensor | np.ndarray:
     """Turn ``x`` into a torch tensor; tensors are returned as is unless ``dtype`` differs.
+
+    Torch has no string tensors: strings (a ``str``, a numpy string array or nested lists
+    of strings) come back as a numpy string array, the form the string layers
+    (``TextVectorization``, ``StringLookup``, ``Hashing``) and models with
+    ``Input(dtype="string")`` take. Keras returns a string tensor there, on TensorFlow only.
 
     Args:
         x: A tensor, numpy array, Python scalar or (nested) list.
         dtype: Target dtype. Defaults to ``None``: keep the input's dtype, except that
             float64 numpy arrays and Python floats become ``floatx()``.
+
+    Raises:
+        TypeError: ``x`` holds strings and ``dtype`` is neither ``None`` nor ``"string"``.
     """
-    return _to_tensor(x, dtype)
+    strings = _as_strings(x)
+    if strings is None:
+        return _to_tensor(x, dtype)
+    if dtype not in (None, "string"):
+        raise TypeError(
+            f'convert_to_tensor: strings convert only to dtype=None or "string", received: '
+            f"dtype={dtype!r} for strings of shape {strings.shape}"
+        )
+    return strings
+
+
+def _as_strings(x: Any) -> np.ndarray | None:
+    """``x`` as a numpy array when it holds strings (judged by its first element), else
+    ``None``; numeric data is left alone, unconverted."""
+    first = x
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    if isinstance(first, (str, bytes)) or (
+        isinstance(first, np.ndarray) and first.dtype.kind in "US"
+    ):
+        return np.asarray(x)
+    return None
 
 
 def convert_to_numpy(x: TensorLike) -> np.ndarray:

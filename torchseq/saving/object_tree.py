@@ -142,7 +142,15 @@ def _children(layer: Layer) -> list[tuple[str, Any]]:
         children.append(("layers", layer.layers))
         skip.add("layers")
     names = sorted((n for n in layer._modules if n not in skip), key=_private_last)
+    subclassed_model = isinstance(layer, Model) and "layers" not in skip
+    if subclassed_model:
+        # Keras walks every public attribute of a subclassed model by name, its ``layers``
+        # property among them: sub-layers no earlier name reached are saved under "layers/".
+        names = sorted([*names, "layers"], key=_private_last)
     for name in names:
+        if subclassed_model and name == "layers":
+            children.append(("layers", list(layer.layers)))
+            continue
         module = layer._modules[name]
         if isinstance(module, Layer):
             children.append((name, module))

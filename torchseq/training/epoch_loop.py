@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from torchseq.callbacks import CallbackList
+from torchseq.utils.logs import pythonify_logs
 
 __all__ = ["InterruptFlag", "LazyLogs", "StepGroups", "deferred_interrupt"]
 
@@ -58,7 +59,11 @@ class StepGroups:
 
 
 class LazyLogs(Mapping):
-    """Batch logs computed only if a callback reads them (the progress bar, when it redraws)."""
+    """Batch logs computed only if a callback reads them (the progress bar, when it redraws).
+
+    Values read are Python floats, as Keras hands callbacks: all are read from the device
+    together, at the first read of the step.
+    """
 
     def __init__(self, compute: Any) -> None:
         self._compute = compute
@@ -70,7 +75,7 @@ class LazyLogs(Mapping):
 
     def _get(self) -> dict[str, Any]:
         if self._values is None:
-            self._values = self._compute()
+            self._values = pythonify_logs(self._compute())
         return self._values
 
     def __getitem__(self, key: str) -> Any:

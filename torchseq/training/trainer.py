@@ -617,6 +617,7 @@ class Trainer:
                     logs = epoch_logs
                     if run.validation is not None and _validates_after(epoch, run.validation_freq):
                         logs = self._fit_validation(run, logs)
+                    logs = pythonify_logs(logs)  # Python floats, as Keras hands callbacks
                     callback_list.on_epoch_end(epoch, logs)
                     if run.group is not None:  # rank 0 has written its files; stop together
                         run.group.barrier()
@@ -927,10 +928,10 @@ class Trainer:
         groups.close(batch_logs.fresh)
         if shards:
             group.sum_metrics(self)
-            return dict(self._logs())
-        logs = dict(batch_logs.fresh())
+            return pythonify_logs(self._logs())
+        logs = dict(batch_logs.fresh())  # Python floats
         if group is not None:  # the same figures on every rank: rank 0's
-            logs = group.broadcast_object(pythonify_logs(logs))
+            logs = group.broadcast_object(logs)
         return logs
 
     def _shards_evaluation(self, group: distributed.Context | None) -> bool:

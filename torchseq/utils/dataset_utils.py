@@ -30,6 +30,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler, Subset, TensorDataset
 
 from torchseq.utils.io_utils import print_msg
 from torchseq.utils.sequence import PyDataset
+from torchseq.utils.taken_batches import BatchTaking
 
 __all__ = [
     "FileBatches",
@@ -352,7 +353,7 @@ def file_dataset(
     return FileBatches(file_paths, labels, class_names, load, collate, **options, **kwargs)
 
 
-class FileBatches(PyDataset):
+class FileBatches(BatchTaking, PyDataset):
     """Batches of samples loaded from files, with their labels; a ``PyDataset``.
 
     What the ``*_dataset_from_directory`` helpers return. ``dataset[i]`` loads batch ``i``
@@ -445,7 +446,7 @@ class FileBatches(PyDataset):
         return state
 
 
-class MappedBatches(PyDataset):
+class MappedBatches(BatchTaking, PyDataset):
     """``function`` applied to every batch of another ``PyDataset`` (see :meth:`FileBatches.map`)."""
 
     def __init__(self, source: PyDataset, function: Callable[..., Any]) -> None:

@@ -1,7 +1,8 @@
 """``utils.timeseries_dataset_from_array``: sliding windows over a time series, in batches.
 
 Keras returns a ``tf.data.Dataset``; torchseq returns a :class:`TimeseriesDataset`, a
-``PyDataset`` that ``fit`` / ``evaluate`` / ``predict`` take directly. A batch is gathered with
+``PyDataset`` that ``fit`` / ``evaluate`` / ``predict`` take directly (and, as ``tf.data``,
+``dataset.take(1)`` for a look at the first batch). A batch is gathered with
 one indexing operation; no window is copied before it is asked for.
 
 Example:
@@ -21,11 +22,12 @@ import numpy as np
 import torch
 
 from torchseq.utils.sequence import PyDataset
+from torchseq.utils.taken_batches import BatchTaking
 
 __all__ = ["TimeseriesDataset", "timeseries_dataset_from_array"]
 
 
-class TimeseriesDataset(PyDataset):
+class TimeseriesDataset(BatchTaking, PyDataset):
     """Batches of windows ``data[p : p + sequence_length * sampling_rate : sampling_rate]``.
 
     Window ``i`` starts at ``start_positions[i]`` (relative to ``start_index``); its target,
@@ -180,4 +182,7 @@ def timeseries_dataset_from_array(
 def _as_tensor(values: Any) -> torch.Tensor:
     if isinstance(values, torch.Tensor):
         return values
-    return torch.as_tensor(np.asarray(values))
+    array = np.asarray(values)
+    if not array.flags.writeable:  # pandas' arrays (copy-on-write); torch warns on those
+        array = array.copy()
+    return torch.as_tensor(array)
