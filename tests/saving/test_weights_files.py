@@ -149,7 +149,7 @@ def test_loaded_model_is_a_module_with_the_saved_state_dict(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("m.h5", r"must end in \.keras \(Keras 2's \.h5 format is not supported\)"),
+    [("m.h5", r"must end in \.keras \(Keras 2's \.h5 format is read by load_model, not written\)"),
      ("m.weights.h5", r"must end in \.keras"), ("m", r"must end in \.keras")],
 )
 def test_save_model_needs_the_keras_suffix(tmp_path, name, message):

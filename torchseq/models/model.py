@@ -414,20 +414,24 @@ class Model(Trainer, Layer):
 
         save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath: Any, skip_mismatch: bool = False) -> None:
-        """Load weights from a ``.weights.h5`` file (or a ``.keras`` archive's weights).
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
+        """Load weights from a ``.weights.h5`` file, a ``.keras`` archive's weights, or a
+        Keras 2 ``.h5`` / ``.hdf5`` file.
 
         Every array is checked before the first is copied: a file that does not fit raises
-        a ``ValueError`` naming the first mismatched weight and changes nothing.
+        a ``ValueError`` naming the first mismatched weight and changes nothing. A legacy
+        ``.h5`` file is matched to the layers that have weights in order (``by_name=True``:
+        by layer name), as Keras 3 reads it.
 
         Args:
-            filepath: Path ending in ``.weights.h5`` or ``.keras``.
-            skip_mismatch: Skip, with a warning naming them, the layers whose weights
-                differ in number or shape. Defaults to ``False``.
+            filepath: Path ending in ``.weights.h5``, ``.keras``, ``.h5`` or ``.hdf5``.
+            skip_mismatch: Skip, with a warning naming them, the layers (legacy ``.h5``: the
+                weights) whose weights differ in number or shape. Defaults to ``False``.
+            **kwargs: ``by_name`` for legacy ``.h5`` files. Defaults to ``False``.
         """
         from torchseq.saving import load_weights
 
-        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     # ------------------------------------------------------------------ summary
 

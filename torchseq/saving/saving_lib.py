@@ -98,10 +98,11 @@ def load_model(
     compile: bool = True,
     safe_mode: bool = True,
 ) -> Layer:
-    """Load a model saved by :func:`save_model` or by Keras 3 (``model.save("m.keras")``).
+    """Load a model saved by :func:`save_model` or by Keras 3 (``model.save("m.keras")``),
+    or a Keras 2 whole-model ``.h5`` / ``.hdf5`` file (its optimizer state is not restored).
 
     Args:
-        filepath: Path of a ``.keras`` file.
+        filepath: Path of a ``.keras`` (or legacy ``.h5`` / ``.hdf5``) file.
         custom_objects: ``{name: class_or_function}`` for your own layers, losses, ...
         compile: Restore the compile state (optimizer with its variables, losses, metrics).
         safe_mode: Refuse Python code stored in the file (a ``Lambda``'s function).
@@ -111,6 +112,8 @@ def load_model(
             problem), a class that is not torchseq's nor given in ``custom_objects``, or a
             lambda in safe mode.
     """
+    if isinstance(filepath, (str, os.PathLike)) and os.fspath(filepath).endswith((".h5", ".hdf5")):
+        return _load_legacy_model(os.fspath(filepath), custom_objects, compile, safe_mode)
     path = _checked_path(filepath, ".keras", "load_model", "keras.saving.load_model('model.keras')")
     if not os.path.isfile(path):
         raise ValueError(f"load_model: file not found: {path!r}")
@@ -137,6 +140,18 @@ def load_model(
     return model
 
 
+def _load_legacy_model(
+    path: str, custom_objects: dict[str, Any] | None, compile: bool, safe_mode: bool
+) -> Layer:
+    from torchseq.saving.legacy_h5 import load_legacy_model
+
+    if not os.path.isfile(path):
+        raise ValueError(f"load_model: file not found: {path!r}")
+    return load_legacy_model(
+        path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode
+    )
+
+
 def save_weights(model: Layer, filepath: Any, overwrite: bool = True) -> None:
     """Write ``model``'s weights (and optimizer variables) to a Keras ``.weights.h5`` file."""
     path = _checked_path(filepath, ".weights.h5", "save_weights", "model.save_weights('model.weights.h5')")
@@ -149,19 +164,41 @@ def save_weights(model: Layer, filepath: Any, overwrite: bool = True) -> None:
     atomic_write(path, write)
 
 
-def load_weights(model: Layer, filepath: Any, skip_mismatch: bool = False) -> None:
-    """Load weights from a ``.weights.h5`` file, or the weights of a ``.keras`` archive.
+def load_weights(model: Layer, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
+    """Load weights from a ``.weights.h5`` file, a ``.keras`` archive's weights, or a Keras 2
+    ``.h5`` / ``.hdf5`` file (weights only, or a whole model's ``model_weights``).
 
     Every array is checked against the model before the first is copied.
+
+    Args:
+        model: The model to load into; it must be built.
+        filepath: Path ending in ``.weights.h5``, ``.keras``, ``.h5`` or ``.hdf5``.
+        skip_mismatch: Skip, with a warning, what does not fit instead of raising: layers
+            (``.weights.h5``) or weights (legacy ``.h5``) whose shapes differ.
+        **kwargs: ``by_name`` (legacy ``.h5`` only): match layers by name, as Keras.
     """
+    by_name = kwargs.pop("by_name", None)
+    if kwargs:
+        raise ValueError(f"load_weights: invalid keyword arguments: {kwargs}")
     path = os.fspath(filepath) if isinstance(filepath, (str, os.PathLike)) else filepath
-    if not isinstance(path, str) or not path.endswith((".weights.h5", ".keras")):
+    if not isinstance(path, str) or not path.endswith((".weights.h5", ".keras", ".h5", ".hdf5")):
         raise ValueError(
-            "load_weights: the file name must end in .weights.h5 (or .keras), received: "
-            f"{filepath!r}"
+            "load_weights: the file name must end in .weights.h5 (or .keras, or .h5 / .hdf5 "
+            f"for Keras 2's format), received: {filepath!r}"
+        )
+    is_legacy = not path.endswith((".weights.h5", ".keras"))
+    if by_name is not None and not is_legacy:
+        raise ValueError(
+            "load_weights: `by_name` only applies to legacy '.h5' or '.hdf5' files, "
+            f"received: {filepath!r}"
         )
     if not os.path.isfile(path):
         raise ValueError(f"load_weights: file not found: {path!r}")
+    if is_legacy:
+        from torchseq.saving.legacy_h5 import load_legacy_weights
+
+        load_legacy_weights(model, path, by_name=bool(by_name), skip_mismatch=skip_mismatch)
+        return
     if path.endswith(".keras"):
         try:
             with zipfile.ZipFile(path, "r") as archive:
@@ -322,9 +359,14 @@ def _checked_path(filepath: Any, suffix: str, owner: str, example: str) -> str:
         )
     path = os.fspath(filepath)
     if not path.endswith(suffix):
-        hint = (
-            " (Keras 2's .h5 format is not supported)" if path.endswith((".h5", ".hdf5")) else ""
-        )
+        hint = ""
+        if path.endswith((".h5", ".hdf5")):
+            hint = (
+                " (Keras 3 writes weights only in that format; Keras 2's .h5 weight files are "
+                "read by load_weights)"
+                if owner == "save_weights"
+                else " (Keras 2's .h5 format is read by load_model, not written)"
+            )
         raise ValueError(
             f"{owner}: the file name must end in {suffix}{hint}, received: {path!r}. For "
             f"example: {example}"
