@@ -406,3 +406,22 @@ def test_building_takes_the_automatic_names_of_keras_inner_functional_models():
     expected = _functional_names_after_sequential_builds(reference)
     assert _functional_names_after_sequential_builds(keras) == expected
     assert expected[:2] == ["functional", "functional_2"]
+
+
+def test_a_stack_led_by_a_functional_model_is_built_for_its_input_as_in_keras():
+    # keras.io's transfer learning: Sequential([base_model, GlobalAveragePooling2D(), Dense])
+    # shows (None, ...) shapes, not the first batch's size.
+    reference = pytest.importorskip("keras")
+    shapes = []
+    for lib in (keras, reference):
+        inputs = lib.Input((4,))
+        base = lib.Model(inputs, lib.layers.Dense(3)(inputs))
+        model = lib.Sequential([base, lib.layers.Dense(2)])
+        assert model.built
+        model.compile("sgd", "mse")
+        model.fit(np.ones((8, 4), "float32"), np.ones((8, 2), "float32"), verbose=0)
+        shapes.append((tuple(model.input_shape), tuple(model.output_shape)))
+    assert shapes[0] == shapes[1] == ((None, 4), (None, 2))
+    inputs = keras.Input((4,))
+    lone = keras.Sequential([keras.Model(inputs, keras.layers.Dense(3)(inputs))])
+    assert not lone.built  # one layer: built by its first data, as in Keras

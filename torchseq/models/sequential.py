@@ -108,6 +108,22 @@ class SequentialModel(Model):
         self._modules["layers"].append(layer)
         self._stack.append(layer)
         self._produces_masks = None
+        if self._input_layer is None and len(self._stack) == 2:
+            self._build_from_first_model()
+
+    def _build_from_first_model(self) -> None:
+        """Keras's rule: a stack led by a model with one input (a Functional or built
+        Sequential model) is built for that input once a second layer follows it."""
+        first = self._stack[0]
+        if not isinstance(first, Model):
+            return
+        try:
+            shape = first.input_shape
+        except (AttributeError, ValueError):  # a subclassed model has no symbolic input
+            return
+        if tree.is_shape(shape):
+            self._set_input_layer(InputLayer(batch_shape=tuple(shape)))
+            self._rebuild()
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""
