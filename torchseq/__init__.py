@@ -8,6 +8,7 @@ from typing import Any
 
 from torchseq import (
     activations,
+    applications,
     backend,
     callbacks,
     config,
@@ -67,6 +68,7 @@ __all__ = [
     "SequentialModel",
     "Variable",
     "activations",
+    "applications",
     "backend",
     "callbacks",
     "config",

@@ -21,7 +21,6 @@ EXCLUDED: dict[str, dict[str, str]] = {
         "remat": "Keras's rematerialization; use torch.utils.checkpoint instead",
         "StatelessScope": "JAX-style stateless execution; torch modules hold their own state",
         "SymbolicScope": "Keras's internal tracing flag; torchseq infers shapes on fake tensors",
-        "applications": "the pretrained model zoo (weights from Keras's servers); outside scope",
         "distillation": _NOT_IN_SCOPE,
         "export": "TensorFlow SavedModel / ONNX export tooling; use torch.onnx / torch.export",
         "legacy": "Keras 2 compatibility shims for TensorFlow",

@@ -1,0 +1,69 @@
+"""Keras's ready-made image models (``keras.applications``): the architectures with Keras's
+layer names, so that summaries read the same and Keras's weight files load into them.
+
+Each builder returns a Functional ``Model`` (channels-last); ``weights="imagenet"`` fetches
+Keras's published file into the Keras cache, ``weights=None`` leaves the model untrained.
+Each family's module has its ``preprocess_input`` and ``decode_predictions``.
+"""
+
+from torchseq.applications import (
+    efficientnet,
+    imagenet_utils,
+    mobilenet,
+    mobilenet_v2,
+    mobilenet_v3,
+    resnet,
+    resnet50,
+    resnet_v2,
+    vgg16,
+    vgg19,
+)
+from torchseq.applications.efficientnet import (
+    EfficientNetB0,
+    EfficientNetB1,
+    EfficientNetB2,
+    EfficientNetB3,
+    EfficientNetB4,
+    EfficientNetB5,
+    EfficientNetB6,
+    EfficientNetB7,
+)
+from torchseq.applications.mobilenet import MobileNet
+from torchseq.applications.mobilenet_v2 import MobileNetV2
+from torchseq.applications.mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
+from torchseq.applications.resnet import ResNet50, ResNet101, ResNet152
+from torchseq.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
+from torchseq.applications.vgg import VGG16, VGG19
+
+__all__ = [
+    "VGG16",
+    "VGG19",
+    "EfficientNetB0",
+    "EfficientNetB1",
+    "EfficientNetB2",
+    "EfficientNetB3",
+    "EfficientNetB4",
+    "EfficientNetB5",
+    "EfficientNetB6",
+    "EfficientNetB7",
+    "MobileNet",
+    "MobileNetV2",
+    "MobileNetV3Large",
+    "MobileNetV3Small",
+    "ResNet50",
+    "ResNet50V2",
+    "ResNet101",
+    "ResNet101V2",
+    "ResNet152",
+    "ResNet152V2",
+    "efficientnet",
+    "imagenet_utils",
+    "mobilenet",
+    "mobilenet_v2",
+    "mobilenet_v3",
+    "resnet",
+    "resnet50",
+    "resnet_v2",
+    "vgg16",
+    "vgg19",
+]
