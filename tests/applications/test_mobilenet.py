@@ -200,3 +200,26 @@ def test_weights_from_a_path(tmp_path):
 def test_decode_predictions_checks_the_shape():
     with pytest.raises(ValueError, match=r"\(samples, 1000\)"):
         mobilenet.decode_predictions(np.zeros((2, 10)))
+
+
+def test_a_keras_legacy_weights_file_loads_through_the_weights_argument(tmp_path):
+    # Keras's published application weights are Keras 2 .h5 files; one written the same way.
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+
+    arguments = {"alpha": 0.35, "input_shape": (32, 32, 3), "include_top": False}
+    keras.backend.clear_session()
+    reference = keras.applications.MobileNetV2(weights=None, **arguments)
+    rng = np.random.default_rng(0)
+    reference.set_weights(
+        [rng.normal(size=w.shape).astype("float32") * 0.1 + ("variance" in w.path)
+         for w in reference.weights]
+    )
+    path = tmp_path / "mobilenet_v2_notop.h5"
+    with h5py.File(path, "w") as file:
+        legacy_h5_format.save_weights_to_hdf5_group(file, reference)
+    model = mobilenet_v2.MobileNetV2(weights=str(path), **arguments)
+    images = rng.random((2, 32, 32, 3)).astype("float32")
+    np.testing.assert_allclose(
+        model.predict(images, verbose=0), reference.predict(images, verbose=0), atol=1e-5
+    )
