@@ -233,3 +233,27 @@ def test_keras_lambda_loads_outside_safe_mode(keras, tmp_path):
     np.testing.assert_allclose(
         model.predict(x, verbose=0), reference.predict(x, verbose=0), rtol=1e-5, atol=1e-6
     )
+
+
+def test_a_model_whose_config_outgrows_a_zip_extra_field_saves_and_loads_both_ways(
+    keras, tmp_path
+):
+    # A deep model's config.json pushes the weights past 64 KiB of zip headers (DenseNet121,
+    # InceptionResNetV2): the gap before the weights no longer fits one extra field.
+    import zipfile
+
+    from torchseq.saving.archive import weights_offset
+
+    inputs = x = torchseq.Input((2,))
+    for _ in range(150):
+        x = torchseq.layers.Dense(2)(x)
+    model = torchseq.Model(inputs, x)
+    path = tmp_path / "deep.keras"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("config.json").file_size > 2**16
+        assert weights_offset(archive, "model.weights.h5") is not None  # still read in place
+    data = np.random.default_rng(0).random((3, 2), dtype=np.float32)
+    expected = model.predict(data, verbose=0)
+    np.testing.assert_allclose(saving.load_model(path).predict(data, verbose=0), expected)
+    np.testing.assert_allclose(keras.saving.load_model(path).predict(data, verbose=0), expected)

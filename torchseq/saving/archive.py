@@ -32,6 +32,9 @@ _ZIP64_EXTRA_ID = 0x0001
 _PADDING_EXTRA_ID = 0xD935  # an alignment block, as Android's zipalign writes
 _MAX_32 = 0xFFFFFFFF
 _MIN_USER_BLOCK = 512
+_ZIP64_EXTRA_SIZE = 20
+# A local header's extra fields total at most 0xFFFF bytes: the zip64 one, then the padding.
+_MAX_PADDING = 0xFFFF - _ZIP64_EXTRA_SIZE
 _CHUNK = 16 * 2**20
 
 
@@ -40,23 +43,33 @@ def write_archive(
     members: list[tuple[str, bytes]],
     weights_name: str,
     write_weights: Callable[[h5py.File], None],
+    *,
+    stretchable: str,
 ) -> None:
     """Write a zip of ``members`` (name, bytes) and an HDF5 member filled by ``write_weights``.
 
-    The HDF5 member comes last in the file's data and starts at a power-of-two offset.
+    The HDF5 member comes last in the file's data and starts at a power-of-two offset. The
+    gap before it is an extra field of its zip header, which holds at most 64 KiB; beyond
+    that, member ``stretchable`` (JSON, to which trailing spaces mean nothing) takes the
+    rest as trailing spaces.
     """
+    names = [name for name, _ in members]
+    if stretchable not in names:
+        raise ValueError(f"write_archive: stretchable={stretchable!r} is not a member: {names}")
     stamp = _dos_time(datetime.datetime.now())
-    prefix = bytearray()
-    entries: list[tuple[str, int, int, int, bool]] = []  # name, offset, crc, size, zip64
-    for name, data in members:
-        crc = zlib.crc32(data)
-        entries.append((name, len(prefix), crc, len(data), False))
-        prefix += _local_header(name, crc, len(data), stamp, b"") + data
-    header_offset = len(prefix)
-    base = _LOCAL_HEADER.size + len(weights_name.encode()) + 20  # + zip64 extra
+    base = _LOCAL_HEADER.size + len(weights_name.encode()) + _ZIP64_EXTRA_SIZE
+    prefix, entries = _stored_members(members, stamp)
     user_block = _MIN_USER_BLOCK
-    while user_block < header_offset + base + 4:  # + the padding block's own header
+    while user_block < len(prefix) + base + 4:  # + the padding block's own header
         user_block *= 2
+    excess = user_block - len(prefix) - base - _MAX_PADDING
+    if excess > 0:
+        members = [
+            (name, data + b" " * excess if name == stretchable else data)
+            for name, data in members
+        ]
+        prefix, entries = _stored_members(members, stamp)
+    header_offset = len(prefix)
     with h5py.File(path, "w", userblock_size=user_block) as file:
         write_weights(file)
     with open(path, "r+b") as file:
@@ -74,6 +87,20 @@ def write_archive(
         entries.append((weights_name, header_offset, crc, size, True))
         file.seek(end)
         file.write(_central_directory(entries, stamp, end))
+
+
+def _stored_members(
+    members: list[tuple[str, bytes]], stamp: tuple[int, int]
+) -> tuple[bytearray, list[tuple[str, int, int, int, bool]]]:
+    """The zip's local headers and data of ``members``, and their central-directory
+    entries (name, offset, crc, size, zip64)."""
+    prefix = bytearray()
+    entries = []
+    for name, data in members:
+        crc = zlib.crc32(data)
+        entries.append((name, len(prefix), crc, len(data), False))
+        prefix += _local_header(name, crc, len(data), stamp, b"") + data
+    return prefix, entries
 
 
 def weights_offset(archive: zipfile.ZipFile, name: str) -> int | None:

@@ -87,6 +87,7 @@ def save_model(model: Layer, filepath: Any, overwrite: bool = True, **kwargs: An
             [(_METADATA, metadata.encode()), (_CONFIG, config_json.encode()), *assets],
             _WEIGHTS,
             lambda root: write_weights(root, model, include_optimizer=include_optimizer),
+            stretchable=_CONFIG,
         )
 
     atomic_write(path, write)
