@@ -7,8 +7,11 @@ Each family's module has its ``preprocess_input`` and ``decode_predictions``.
 """
 
 from torchseq.applications import (
+    densenet,
     efficientnet,
     imagenet_utils,
+    inception_resnet_v2,
+    inception_v3,
     mobilenet,
     mobilenet_v2,
     mobilenet_v3,
@@ -17,7 +20,9 @@ from torchseq.applications import (
     resnet_v2,
     vgg16,
     vgg19,
+    xception,
 )
+from torchseq.applications.densenet import DenseNet121, DenseNet169, DenseNet201
 from torchseq.applications.efficientnet import (
     EfficientNetB0,
     EfficientNetB1,
@@ -28,16 +33,22 @@ from torchseq.applications.efficientnet import (
     EfficientNetB6,
     EfficientNetB7,
 )
+from torchseq.applications.inception_resnet_v2 import InceptionResNetV2
+from torchseq.applications.inception_v3 import InceptionV3
 from torchseq.applications.mobilenet import MobileNet
 from torchseq.applications.mobilenet_v2 import MobileNetV2
 from torchseq.applications.mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
 from torchseq.applications.resnet import ResNet50, ResNet101, ResNet152
 from torchseq.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
 from torchseq.applications.vgg import VGG16, VGG19
+from torchseq.applications.xception import Xception
 
 __all__ = [
     "VGG16",
     "VGG19",
+    "DenseNet121",
+    "DenseNet169",
+    "DenseNet201",
     "EfficientNetB0",
     "EfficientNetB1",
     "EfficientNetB2",
@@ -46,6 +57,8 @@ __all__ = [
     "EfficientNetB5",
     "EfficientNetB6",
     "EfficientNetB7",
+    "InceptionResNetV2",
+    "InceptionV3",
     "MobileNet",
     "MobileNetV2",
     "MobileNetV3Large",
@@ -56,8 +69,12 @@ __all__ = [
     "ResNet101V2",
     "ResNet152",
     "ResNet152V2",
+    "Xception",
+    "densenet",
     "efficientnet",
     "imagenet_utils",
+    "inception_resnet_v2",
+    "inception_v3",
     "mobilenet",
     "mobilenet_v2",
     "mobilenet_v3",
@@ -66,4 +83,5 @@ __all__ = [
     "resnet_v2",
     "vgg16",
     "vgg19",
+    "xception",
 ]
