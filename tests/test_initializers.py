@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+import torchseq
 from torchseq import initializers as init
 
 # Every string Keras 3 resolves (keras.initializers.ALL_OBJECTS_DICT) and the class it gives.
@@ -496,3 +497,12 @@ def test_shape_errors():
 def test_serialize_none_like_keras(keras):
     assert init.serialize(None) is None
     assert keras.initializers.serialize(None) is None
+
+
+@pytest.mark.parametrize("name", ["he_normal", "truncated_normal", "lecun_normal"])
+def test_truncated_draws_on_the_meta_device_give_shapes_only(name):
+    # Models built under torch.device("meta") (no memory): the redraw loop read the values.
+    with torch.device("meta"):
+        layer = torchseq.layers.Dense(3, kernel_initializer=name)
+        layer.build((None, 4))
+    assert layer.kernel.is_meta and tuple(layer.kernel.shape) == (4, 3)

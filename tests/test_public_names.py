@@ -47,28 +47,8 @@ MODULES = [
     "distribution",
 ]
 
-# Names being added by work in progress; remove each when it lands
-PENDING: dict[str, dict[str, str]] = {
-    "applications": {
-        "ConvNeXtBase": "being built",
-        "ConvNeXtLarge": "being built",
-        "ConvNeXtSmall": "being built",
-        "ConvNeXtTiny": "being built",
-        "ConvNeXtXLarge": "being built",
-        "EfficientNetV2B0": "being built",
-        "EfficientNetV2B1": "being built",
-        "EfficientNetV2B2": "being built",
-        "EfficientNetV2B3": "being built",
-        "EfficientNetV2L": "being built",
-        "EfficientNetV2M": "being built",
-        "EfficientNetV2S": "being built",
-        "NASNetLarge": "being built",
-        "NASNetMobile": "being built",
-        "convnext": "being built",
-        "efficientnet_v2": "being built",
-        "nasnet": "being built",
-    },
-}
+# Names being added by work in progress (none now); remove each when it lands
+PENDING: dict[str, dict[str, str]] = {}
 
 # Modules whose __getattr__ gives an excluded name's reason (see torchseq/_excluded.py).
 EXPLAINED_MODULES = ["", "layers", "optimizers", "callbacks", "utils", "saving"]

@@ -257,3 +257,32 @@ def test_a_model_whose_config_outgrows_a_zip_extra_field_saves_and_loads_both_wa
     expected = model.predict(data, verbose=0)
     np.testing.assert_allclose(saving.load_model(path).predict(data, verbose=0), expected)
     np.testing.assert_allclose(keras.saving.load_model(path).predict(data, verbose=0), expected)
+
+
+def test_application_layers_load_from_either_library(keras, tmp_path):
+    # ConvNeXt's LayerScale / StochasticDepth and InceptionResNetV2's CustomScaleLayer are
+    # written under keras.src.applications.<family>; both libraries load both files.
+    from keras.src.applications import convnext as keras_convnext
+
+    from torchseq.applications import convnext, inception_resnet_v2
+
+    arguments = {"input_shape": (32, 32, 3), "classes": 3, "weights": None}
+    ours = convnext.ConvNeXt([1, 1, 1, 1], [8, 8, 8, 8], drop_path_rate=0.2, **arguments)
+    theirs = keras_convnext.ConvNeXt([1, 1, 1, 1], [8, 8, 8, 8], drop_path_rate=0.2, **arguments)
+    images = np.random.default_rng(0).random((2, 32, 32, 3), dtype=np.float32) * 255
+    for model, loader in ((ours, keras.saving), (theirs, saving)):
+        path = tmp_path / f"{type(model).__module__.split('.')[0]}.keras"
+        model.save(path)
+        np.testing.assert_allclose(
+            np.asarray(loader.load_model(path).predict(images, verbose=0)),
+            np.asarray(model.predict(images, verbose=0)), atol=1e-6,
+        )
+    inputs = torchseq.Input((4,))
+    scaled = inception_resnet_v2.CustomScaleLayer(0.3)([inputs, torchseq.layers.Dense(4)(inputs)])
+    model = torchseq.Model(inputs, scaled)
+    model.save(tmp_path / "scaled.keras")
+    data = np.ones((2, 4), np.float32)
+    np.testing.assert_allclose(
+        np.asarray(keras.saving.load_model(tmp_path / "scaled.keras").predict(data, verbose=0)),
+        model.predict(data, verbose=0), atol=1e-6,
+    )

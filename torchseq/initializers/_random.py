@@ -158,6 +158,8 @@ def _truncated_normal_(
     Draws outside the band are redrawn (about 4.6% per round), so the result is
     exactly truncated, whatever torch version provides ``nn.init.trunc_normal_``.
     """
+    if out.is_meta:  # a model built on the meta device: shapes only, nothing to draw
+        return out
     out.normal_(generator=generator)
     outside = out.abs() >= 2.0
     while bool(outside.any()):

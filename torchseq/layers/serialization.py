@@ -21,6 +21,9 @@ _PUBLIC_MODULES = (
     ("torchseq.layers", "keras.layers"),
     ("torchseq.models", "keras.models"),
     ("torchseq", "keras"),
+    # The layers keras.applications' models hold, under the modules Keras writes for them.
+    ("torchseq.applications.convnext", "keras.src.applications.convnext"),
+    ("torchseq.applications.inception_resnet_v2", "keras.src.applications.inception_resnet_v2"),
 )
 # Models, written as Keras writes them: (module, class_name, registered_name).
 _KERAS_MODEL_NAMES = {

@@ -39,6 +39,7 @@ __all__ = [
 # namespace its class is looked up in (``keras.src.backend.torch.optimizers.torch_adam``
 # is an optimizer).
 _NAMESPACES = (
+    ("applications", "keras.applications", "torchseq.applications.saved_layers"),
     ("schedules", "keras.optimizers.schedules", "torchseq.optimizers.schedules"),
     ("optimizers", "keras.optimizers", "torchseq.optimizers"),
     ("initializers", "keras.initializers", "torchseq.initializers"),
