@@ -330,7 +330,7 @@ def test_not_hdf5_and_unbuilt_model(legacy, tmp_path):
     _, path, _ = legacy(_dense_bn, tmp_path)
     (tmp_path / "junk.h5").write_bytes(b"not hdf5")
     model, _ = _dense_bn(torchseq)
-    with pytest.raises(ValueError, match=r"cannot read .*junk.h5.*not an HDF5 file"):
+    with pytest.raises(ValueError, match=r"Cannot read .*junk.h5.*not an HDF5"):
         model.load_weights(tmp_path / "junk.h5")
     unbuilt = torchseq.Sequential([torchseq.layers.Dense(3), torchseq.layers.Dense(2)])
     with pytest.raises(ValueError, match=r"not built yet"):

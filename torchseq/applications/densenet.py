@@ -143,15 +143,11 @@ def _build_densenet(
     classifier_activation: Any,
     name: str,
 ) -> Model:
-    imagenet_utils.check_weights_argument(weights, include_top=include_top, classes=classes)
-    imagenet_utils.check_pooling(pooling)
-    if include_top:
-        imagenet_utils.validate_activation(classifier_activation, weights)
-    input_shape = imagenet_utils.resolve_input_shape(
-        input_shape, default_size=224, min_size=32, require_flatten=include_top,
-        weights=weights,
+    image, inputs = imagenet_utils.builder_inputs(
+        weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_tensor=input_tensor,
+        input_shape=input_shape, default_size=224, min_size=32,
     )
-    image, inputs = imagenet_utils.make_inputs(input_tensor, input_shape)
     # Keras leaves the two paddings unnamed: they are ``zero_padding2d`` and ``…_1``.
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(image)
     x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)

@@ -26,6 +26,7 @@ from torchseq.utils.keras_tensors import get_source_inputs, is_keras_tensor
 
 __all__ = [
     "apply_pooling",
+    "builder_inputs",
     "check_pooling",
     "check_weights_argument",
     "correct_pad",
@@ -210,6 +211,35 @@ def _class_index() -> dict[str, list[str]]:
 
 
 # ---------------------------------------------------------------- builders' arguments
+
+
+def builder_inputs(
+    *,
+    weights: Any,
+    include_top: bool,
+    classes: int,
+    pooling: str | None,
+    classifier_activation: Any,
+    input_tensor: Any,
+    input_shape: Any,
+    default_size: int,
+    min_size: int,
+) -> tuple[Any, Any]:
+    """Check a builder's arguments, then make its inputs: ``(image_tensor, model_inputs)``.
+
+    The checks of :func:`check_weights_argument`, :func:`check_pooling`,
+    :func:`validate_activation` (with the top) and :func:`resolve_input_shape`, all before
+    the first layer is made; then :func:`make_inputs`.
+    """
+    check_weights_argument(weights, include_top=include_top, classes=classes)
+    check_pooling(pooling)
+    if include_top:
+        validate_activation(classifier_activation, weights)
+    input_shape = resolve_input_shape(
+        input_shape, default_size=default_size, min_size=min_size,
+        require_flatten=include_top, weights=weights,
+    )
+    return make_inputs(input_tensor, input_shape)
 
 
 def check_weights_argument(weights: Any, *, include_top: bool, classes: int) -> None:

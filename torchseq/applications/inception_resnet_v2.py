@@ -107,15 +107,11 @@ def InceptionResNetV2(
         >>> model.output.shape
         (None, 1, 1, 1536)
     """
-    imagenet_utils.check_weights_argument(weights, include_top=include_top, classes=classes)
-    imagenet_utils.check_pooling(pooling)
-    if include_top:
-        imagenet_utils.validate_activation(classifier_activation, weights)
-    input_shape = imagenet_utils.resolve_input_shape(
-        input_shape, default_size=299, min_size=75, require_flatten=include_top,
-        weights=weights,
+    image, inputs = imagenet_utils.builder_inputs(
+        weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_tensor=input_tensor,
+        input_shape=input_shape, default_size=299, min_size=75,
     )
-    image, inputs = imagenet_utils.make_inputs(input_tensor, input_shape)
     x = _conv_bn(image, 32, 3, strides=2, padding="valid")
     x = _conv_bn(x, 32, 3, padding="valid")
     x = _conv_bn(x, 64, 3)

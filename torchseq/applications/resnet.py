@@ -152,15 +152,11 @@ def _build_resnet(
     """The stem, ``stack``'s residual stacks and the top that every ResNet shares; with
     ``preact`` (the V2 networks) the stem has no batch norm and the stacks are followed by
     ``post_bn`` / ``post_relu``."""
-    imagenet_utils.check_weights_argument(weights, include_top=include_top, classes=classes)
-    imagenet_utils.check_pooling(pooling)
-    if include_top:
-        imagenet_utils.validate_activation(classifier_activation, weights)
-    input_shape = imagenet_utils.resolve_input_shape(
-        input_shape, default_size=224, min_size=32, require_flatten=include_top,
-        weights=weights,
+    image, inputs = imagenet_utils.builder_inputs(
+        weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_tensor=input_tensor,
+        input_shape=input_shape, default_size=224, min_size=32,
     )
-    image, inputs = imagenet_utils.make_inputs(input_tensor, input_shape)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(image)
     x = layers.Conv2D(64, 7, strides=2, name="conv1_conv")(x)
     if not preact:

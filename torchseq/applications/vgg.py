@@ -115,15 +115,11 @@ def _vgg(
     classifier_activation: Any,
     name: str,
 ) -> Model:
-    imagenet_utils.check_weights_argument(weights, include_top=include_top, classes=classes)
-    imagenet_utils.check_pooling(pooling)
-    if include_top:
-        imagenet_utils.validate_activation(classifier_activation, weights)
-    input_shape = imagenet_utils.resolve_input_shape(
-        input_shape, default_size=224, min_size=32, require_flatten=include_top,
-        weights=weights,
+    x, inputs = imagenet_utils.builder_inputs(
+        weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_tensor=input_tensor,
+        input_shape=input_shape, default_size=224, min_size=32,
     )
-    x, inputs = imagenet_utils.make_inputs(input_tensor, input_shape)
     for block, (filters, convolutions) in enumerate(_BLOCKS[variant], start=1):
         for index in range(1, convolutions + 1):
             x = layers.Conv2D(

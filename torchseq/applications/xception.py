@@ -67,15 +67,11 @@ def Xception(
         >>> model.output.shape
         (None, 3, 3, 2048)
     """
-    imagenet_utils.check_weights_argument(weights, include_top=include_top, classes=classes)
-    imagenet_utils.check_pooling(pooling)
-    if include_top:
-        imagenet_utils.validate_activation(classifier_activation, weights)
-    input_shape = imagenet_utils.resolve_input_shape(
-        input_shape, default_size=299, min_size=71, require_flatten=include_top,
-        weights=weights,
+    image, inputs = imagenet_utils.builder_inputs(
+        weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_tensor=input_tensor,
+        input_shape=input_shape, default_size=299, min_size=71,
     )
-    image, inputs = imagenet_utils.make_inputs(input_tensor, input_shape)
     x = layers.Conv2D(32, 3, strides=2, use_bias=False, name="block1_conv1")(image)
     x = layers.BatchNormalization(name="block1_conv1_bn")(x)
     x = layers.Activation("relu", name="block1_conv1_act")(x)

@@ -40,6 +40,7 @@ from torch.nn.parameter import is_lazy
 
 from torchseq.layers.layer import Layer
 from torchseq.saving import serialization_lib
+from torchseq.saving.weights_file import open_h5
 from torchseq.utils import layouts
 
 __all__ = ["keras3_config", "load_legacy_model", "load_legacy_weights"]
@@ -68,7 +69,7 @@ def load_legacy_weights(
             was expected and received). Nothing is changed then.
     """
     _check_built(model)
-    with _open(path, "load_weights") as file:
+    with open_h5(path, path) as file:
         group = _weights_group(file, path)
         loader = _Loader(group, path, skip_mismatch)
         if by_name:
@@ -86,7 +87,7 @@ def load_legacy_model(
     ``class_name`` / ``config`` dicts), its ``model_weights`` and, with ``compile``, its
     ``training_config``. The optimizer's saved state is not restored.
     """
-    with _open(path, "load_model") as file:
+    with open_h5(path, path) as file:
         model_config = _json_attribute(file, "model_config", path)
         if model_config is None:
             raise ValueError(
@@ -333,16 +334,6 @@ class _Loader:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _open(path: str, owner: str) -> h5py.File:
-    try:
-        return h5py.File(path, "r")
-    except OSError as error:
-        raise ValueError(
-            f"{owner}: cannot read {path!r}: it is not an HDF5 file, or it is truncated or "
-            f"damaged ({error})"
-        ) from error
 
 
 def _json_attribute(file: h5py.File, name: str, source: str) -> Any:

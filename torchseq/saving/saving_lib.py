@@ -26,7 +26,7 @@ from torchseq.layers.layer import Layer
 from torchseq.saving import serialization_lib
 from torchseq.saving.archive import weights_offset, write_archive
 from torchseq.saving.object_tree import state_entries
-from torchseq.saving.weights_file import read_weights, write_weights
+from torchseq.saving.weights_file import open_h5, read_weights, write_weights
 from torchseq.utils.file_io import atomic_write
 
 __all__ = ["load_model", "load_weights", "save_model", "save_weights"]
@@ -136,7 +136,7 @@ def load_model(
         raise ValueError(
             f"load_model: {path!r} is not a .keras archive (not a readable zip file: {error})"
         ) from error
-    with _open_h5(weights, f"{path}:{_WEIGHTS}") as root:
+    with open_h5(weights, f"{path}:{_WEIGHTS}") as root:
         read_weights(root, model, source=f"{path}:{_WEIGHTS}", load_optimizer=compile)
     return model
 
@@ -209,7 +209,7 @@ def load_weights(model: Layer, filepath: Any, skip_mismatch: bool = False, **kwa
         name = f"{path}:{_WEIGHTS}"
     else:
         source, name = path, path
-    with _open_h5(source, name) as root:
+    with open_h5(source, name) as root:
         read_weights(root, model, source=name, skip_mismatch=skip_mismatch)
 
 
@@ -292,16 +292,6 @@ def _verify_member(archive: zipfile.ZipFile, name: str, path: str) -> None:
                 pass
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise ValueError(f"{path!r}: cannot read {name!r}, the archive is damaged ({error})") from error
-
-
-def _open_h5(source: Any, name: str) -> h5py.File:
-    try:
-        return h5py.File(source, "r")
-    except OSError as error:
-        raise ValueError(
-            f"Cannot read {name!r}: it is not an HDF5 weights file, or it is truncated or "
-            f"damaged ({error})"
-        ) from error
 
 
 def _read_config(archive: zipfile.ZipFile, path: str) -> dict[str, Any]:

@@ -19,9 +19,24 @@ from torchseq.layers.layer import Layer
 from torchseq.saving.object_tree import state_entries
 from torchseq.utils import layouts
 
-__all__ = ["read_weights", "write_weights"]
+__all__ = ["open_h5", "read_weights", "write_weights"]
 
 _OPTIMIZER = "optimizer"
+
+
+def open_h5(source: Any, name: str) -> h5py.File:
+    """``source`` (a path or a file object) opened for reading as HDF5.
+
+    Raises:
+        ValueError: It is not HDF5, or it is truncated or damaged (naming ``name``).
+    """
+    try:
+        return h5py.File(source, "r")
+    except OSError as error:
+        raise ValueError(
+            f"Cannot read {name!r}: it is not an HDF5 weights file, or it is truncated or "
+            f"damaged ({error})"
+        ) from error
 
 
 def write_weights(root: h5py.Group, model: Layer, *, include_optimizer: bool = True) -> None:
