@@ -218,13 +218,11 @@ class _Loader:
                 entries = _legacy_entries(layer)
                 where = f"layer #{index} (named {name!r})"
                 if len(datasets) != len(entries):
-                    problem = (
+                    self.count_mismatch(
                         f"{where}: the layer expects {len(entries)} weight(s), the file has "
-                        f"{len(datasets)}"
+                        f"{len(datasets)}",
+                        strict=False,
                     )
-                    if not self.skip_mismatch:
-                        raise ValueError(f"Weight count mismatch for {problem} in {self.source!r}")
-                    self.skipped.append(problem)
                     continue
                 self.plan_layer(layer, entries, datasets, where)
 
@@ -235,17 +233,22 @@ class _Loader:
         entries = _trainable_first(model._own_weight_entries())
         datasets = self.datasets(_TOP_LEVEL)
         if len(datasets) != len(entries):
-            problem = (
+            self.count_mismatch(
                 f"the top-level weights of model {model.name!r}: the model has "
-                f"{len(entries)}, the file has {len(datasets)}"
+                f"{len(entries)}, the file has {len(datasets)}",
+                strict=strict_count,
             )
-            if strict_count or not self.skip_mismatch:
-                raise ValueError(f"Weight count mismatch for {problem} in {self.source!r}")
-            self.skipped.append(problem)
             return
         for (tensor, layout), dataset in zip(entries, datasets):
             if self.shape_fits(tensor, layout, dataset, f"the top-level weights of {model.name!r}"):
                 self.own_plan.append((tensor, layout, self.read(dataset)))
+
+    def count_mismatch(self, problem: str, *, strict: bool) -> None:
+        """Raise for weights that differ in number, or (``skip_mismatch``, not ``strict``)
+        note them to warn about."""
+        if strict or not self.skip_mismatch:
+            raise ValueError(f"Weight count mismatch for {problem} in {self.source!r}")
+        self.skipped.append(problem)
 
     def plan_layer(
         self, layer: Layer, entries: list[Entry], datasets: list[h5py.Dataset], where: str
