@@ -9,6 +9,7 @@ import pytest
 import torch
 from keras.src.initializers import random_initializers as keras_random_initializers
 
+from tests.applications.parity import assert_same_structure
 from torchseq.applications import convnext
 from torchseq.initializers import _variance_scaling
 from torchseq.layers.input_layer import Input
@@ -43,23 +44,6 @@ def build_pair(variant, **kwargs):
     naming.clear_session()
     kmodel = getattr(keras.applications, variant)(weights=None, **kwargs)
     return kmodel, getattr(convnext, variant)(weights=None, **kwargs)
-
-
-def layer_signature(model):
-    # torchseq's Sequential class is SequentialModel (summary() prints "Sequential").
-    return [
-        (layer.name, type(layer).__name__.replace("SequentialModel", "Sequential"))
-        for layer in model.layers
-    ]
-
-
-def assert_same_structure(kmodel, tmodel):
-    assert tmodel.name == kmodel.name
-    assert layer_signature(tmodel) == layer_signature(kmodel)
-    assert [tuple(layer.output.shape) for layer in tmodel.layers] == [
-        tuple(layer.output.shape) for layer in kmodel.layers
-    ]
-    assert tmodel.count_params() == kmodel.count_params()
 
 
 @pytest.mark.parametrize("variant", VARIANTS[1:])  # Tiny: in the parity test below

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.applications.parity import assert_same_structure
 from torchseq.applications import efficientnet
 from torchseq.initializers import _variance_scaling
 from torchseq.layers.input_layer import Input
@@ -35,19 +36,6 @@ def build_pair(variant, **kwargs):
     naming.clear_session()
     kmodel = getattr(keras.applications, variant)(weights=None, **kwargs)
     return kmodel, getattr(efficientnet, variant)(weights=None, **kwargs)
-
-
-def layer_signature(model):
-    return [(layer.name, type(layer).__name__) for layer in model.layers]
-
-
-def assert_same_structure(kmodel, tmodel):
-    assert tmodel.name == kmodel.name
-    assert layer_signature(tmodel) == layer_signature(kmodel)
-    assert [tuple(layer.output.shape) for layer in tmodel.layers] == [
-        tuple(layer.output.shape) for layer in kmodel.layers
-    ]
-    assert tmodel.count_params() == kmodel.count_params()
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

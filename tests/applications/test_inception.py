@@ -12,38 +12,17 @@ import numpy as np
 import pytest
 import torch
 from keras.src.applications import inception_resnet_v2 as keras_inception_resnet_v2
-from keras.src.backend.torch import random as keras_torch_random
 
+from tests.applications.parity import first_difference, layer_table, random_weights, summary_lines
 from torchseq.applications import inception_resnet_v2, inception_v3
 from torchseq.layers.input_layer import Input
 from torchseq.utils import naming
 
+pytestmark = pytest.mark.usefixtures("fast_keras_init", "one_thread")
+
 SMALL = (75, 75, 3)  # the minimum size: cheap to build and run
 MODULES = {"InceptionV3": inception_v3, "InceptionResNetV2": inception_resnet_v2}
 BUILDERS = [inception_v3.InceptionV3, inception_resnet_v2.InceptionResNetV2]
-
-
-@pytest.fixture(autouse=True)
-def fast_keras_init(monkeypatch):
-    """Keras's random init dominates building its references; names and shapes do not
-    depend on the values, and the parity test sets its own."""
-
-    def zeros(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-        return torch.zeros(tuple(shape))
-
-    monkeypatch.setattr(keras_torch_random, "uniform", zeros)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny convolutions gain nothing from threads, and on a busy machine two threads
-    waiting on each other make a forward pass 30x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def build_pair(variant, **kwargs):
@@ -51,40 +30,6 @@ def build_pair(variant, **kwargs):
     naming.clear_session()
     kmodel = getattr(keras.applications, variant)(weights=None, **kwargs)
     return kmodel, getattr(MODULES[variant], variant)(weights=None, **kwargs)
-
-
-def layer_table(model):
-    return [(layer.name, type(layer).__name__, tuple(layer.output.shape)) for layer in model.layers]
-
-
-def summary_lines(model):
-    lines = []
-    model.summary(line_length=80, print_fn=lambda line, **kwargs: lines.append(line))
-    return "\n".join(lines).splitlines()
-
-
-def first_difference(ours, theirs):
-    """The first differing pair of lines (pytest's own diff of 1,300 lines takes minutes)."""
-    for pair in zip(ours, theirs):
-        if pair[0] != pair[1]:
-            return pair
-    return None if len(ours) == len(theirs) else (len(ours), len(theirs))
-
-
-def random_weights(kmodel, seed=0):
-    """Kernels scaled by their fan-in, and batch norms that do something."""
-    rng = np.random.default_rng(seed)
-    weights = []
-    for variable in kmodel.weights:
-        shape = tuple(variable.shape)
-        if variable.name in ("gamma", "moving_variance"):
-            value = rng.uniform(0.5, 1.5, shape)
-        elif len(shape) == 1:
-            value = rng.normal(0.0, 0.1, shape)
-        else:
-            value = rng.normal(0.0, np.sqrt(2.0 / np.prod(shape[:-1])), shape)
-        weights.append(value.astype("float32"))
-    return weights
 
 
 def assert_same_outputs(kmodel, model, seed=1):

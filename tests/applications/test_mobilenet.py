@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 
+from tests.applications.parity import layer_signature
 from torchseq import config, layers
 from torchseq.applications import mobilenet, mobilenet_v2, mobilenet_v3
 from torchseq.layers.input_layer import Input
@@ -37,10 +38,6 @@ def build_pair(keras_builder, torchseq_builder, **kwargs):
     keras.backend.clear_session()
     naming.clear_session()
     return keras_builder(weights=None, **kwargs), torchseq_builder(weights=None, **kwargs)
-
-
-def layer_signature(model):
-    return [(layer.name, type(layer).__name__) for layer in model.layers]
 
 
 def randomize_statistics(kmodel, seed=0):

@@ -13,6 +13,7 @@ import pytest
 import torch
 from keras.src.applications import nasnet as keras_nasnet
 
+from tests.applications.parity import assert_same_structure
 from torchseq.applications import nasnet
 from torchseq.initializers import _variance_scaling
 from torchseq.layers.input_layer import Input
@@ -51,19 +52,6 @@ def on_meta_device():
 def fresh_names():
     keras.backend.clear_session(free_memory=False)
     naming.clear_session()
-
-
-def layer_signature(model):
-    return [(layer.name, type(layer).__name__) for layer in model.layers]
-
-
-def assert_same_structure(kmodel, tmodel):
-    assert tmodel.name == kmodel.name
-    assert layer_signature(tmodel) == layer_signature(kmodel)
-    assert [tuple(layer.output.shape) for layer in tmodel.layers] == [
-        tuple(layer.output.shape) for layer in kmodel.layers
-    ]
-    assert tmodel.count_params() == kmodel.count_params()
 
 
 def test_large_structure_matches_keras():
